@@ -1,0 +1,1842 @@
+"""Toast POS -> Fivetran: orders with every nested child, labor, configuration and cash management.
+
+How a sync runs: log in once (the token is cached in state, Fernet-encrypted), list the restaurants
+(partners API or the configured `restaurantGuids`), then for every restaurant, concurrently: its
+restaurant info, configuration, jobs and employees once per sync, then 30-day windows from the
+restaurant's own cursor (or `initialSyncStart`) to now, each window fetching orders, time entries,
+shifts and cash. Workers only fetch and transform; one thread emits rows and writes a checkpoint
+after finished windows, so a resumed sync starts at the last finished window of each restaurant.
+
+Read top to bottom: constants, the table registry and schema(), configuration, the HTTP client,
+pure transformations, the emitter, update(). README.md describes tables, state and behaviour.
+"""
+
+from __future__ import annotations
+
+import base64  # packs the delete ledger into state
+import contextlib  # a cancelled worker's last hand-off may be refused
+import hashlib  # deterministic keys for children that have no guid
+import json  # JSON columns, state and the token cache
+import queue  # hands fetched rows from workers to the one emitting thread
+import random  # jitter for retry back-off
+import re  # validates configuration values
+import threading  # per-location rate limiters and the token lock
+import time  # monotonic clocks for rate limiting and back-off
+import zlib  # packs the delete ledger into state
+from collections import Counter, deque  # row counts for logs; request timestamps for limiters
+from collections.abc import Callable, Iterable, Iterator, Mapping  # type hints
+from concurrent.futures import ThreadPoolExecutor  # fetches restaurants concurrently
+from dataclasses import dataclass, field  # the registry and settings are frozen dataclasses
+from datetime import date, datetime, timedelta, timezone  # windows and business dates
+from typing import Any  # type hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # restaurant-local business dates
+
+import requests  # HTTP to Toast (provided by Fivetran's runtime)
+from cryptography.fernet import Fernet, InvalidToken  # encrypts the cached token in state
+from fivetran_connector_sdk import Connector  # the SDK entry point
+from fivetran_connector_sdk import Logging as log  # the SDK's logger (never print)
+from fivetran_connector_sdk import Operations as op  # upsert / delete / checkpoint
+
+# Constants use one leading underscore: a double underscore would be name-mangled inside classes.
+
+# Toast accepts at most one month per request on ordersBulk, shifts and timeEntries (toast_api.md
+# §4, §6.6). Windows are 30 days and no request spans more than a window.
+_WINDOW_DAYS = 30
+# A resumed sync re-reads a few minutes before its cursor: an order saved at the very end of the
+# last window may become visible to the API a moment later (toast_api.md §8, eventual consistency).
+_RESUME_OVERLAP_MINUTES = 5
+# Shifts are selected by inDate >= startDate and outDate < endDate (toast_api.md §6.6): a closing
+# shift that runs across a window edge is in neither window unless consecutive requests overlap by
+# at least the longest shift.
+_SHIFT_EDGE_OVERLAP_HOURS = 24
+# Toast has no modified-date filter for shifts, so edits and deletes are only seen by re-reading.
+_SHIFT_REREAD_DAYS = 30
+# Cash entries are added to a business day until it closes; a resumed sync re-reads the last few.
+_CASH_REREAD_BUSINESS_DAYS = 3
+# ordersBulk returns at most 100 orders per page (toast_api.md §3).
+_ORDERS_PAGE_SIZE = 100
+# Children removed from a modified order are found by comparing with the keys it had last time.
+# Those keys live in state for this many most recently modified orders (and time entries) per
+# restaurant; state size grows with it (about 1 KB per order).
+_LEDGER_MAX_PARENTS_PER_RESTAURANT = 1000
+
+# HTTP behaviour (toast_api.md §4, §5).
+_REQUEST_TIMEOUT_SECONDS = 60
+_MAX_TRANSIENT_ATTEMPTS = 6  # 5xx, timeouts, dropped connections: waits of 1, 2, 4, 8, 16 s
+_BACKOFF_BASE_SECONDS = 1.0
+_BACKOFF_CAP_SECONDS = 30.0
+_MAX_RATE_LIMITED_ATTEMPTS = 20  # consecutive 429s on one request before the sync halts
+_MAX_UNAUTHORIZED_ATTEMPTS = 3  # consecutive 401s on one request before the endpoint is skipped
+_MAX_CONFLICT_RESTARTS = 3  # 409 while paging config: restart the listing from its first page
+_DEFAULT_RETRY_AFTER_SECONDS = 5
+# Toast's limits per restaurant location (toast_api.md §4): 20 requests/s and 10,000 per 15
+# minutes across all APIs, 5 requests/s on ordersBulk. The client keeps under them by itself.
+_LOCATION_LIMITS = ((20, 1.0), (10_000, 900.0))
+_ORDERS_BULK_LIMIT = (5, 1.0)
+_RATE_WINDOW_MARGIN_SECONDS = 0.05  # network jitter: the server may see two requests closer
+# Renew the token in its last minute (toast_api.md §6.1: Toast only issues a new one then).
+_TOKEN_REFRESH_MARGIN_SECONDS = 60
+_DEFAULT_WORKERS = 4
+_MAX_WORKERS = 32
+_QUEUE_BATCHES = 64  # bounded hand-off between fetching workers and the emitting thread
+# A checkpoint makes the SDK flush and re-check every declared table (about 1.5 s for these 47
+# tables in `fivetran debug`). Finished windows are therefore checkpointed together, at most this
+# often, and always when the sync ends or fails: the state never claims a window that was not
+# fully emitted; a killed process re-fetches at most this many seconds of work.
+_CHECKPOINT_INTERVAL_SECONDS = 10.0
+_STATE_VERSION = 1
+
+_TOAST_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%f"
+
+
+# ---------------------------------------------------------------------------------------------
+# Table registry: how each Toast object becomes rows. Children nest as in the JSON.
+# ---------------------------------------------------------------------------------------------
+
+_TS = "UTC_DATETIME"
+_BOOL = "BOOLEAN"
+_INT = "INT"
+_LONG = "LONG"
+_DOUBLE = "DOUBLE"  # money and rates: an undeclared float would be a 32-bit FLOAT (sdk_notes §1)
+_JSON = "JSON"
+
+_AUDITED = {"createdDate": _TS, "modifiedDate": _TS, "deletedDate": _TS, "deleted": _BOOL}
+_VOIDABLE = {"voided": _BOOL, "voidDate": _TS, "voidBusinessDate": _INT}
+
+
+@dataclass(frozen=True)
+class Table:
+    """One destination table: how a Toast object (or list element) becomes its row.
+
+    Attributes:
+        name: destination table name.
+        primary_key: columns (source naming) that make one row per source object.
+        columns: declared column types; other columns get the SDK's inferred types.
+        key: how `id` is made: "guid" (Toast's guid), "guid_or_hash" (guid, else deterministic),
+            "hash" (always deterministic), "link" (no id: the element's guid goes to
+            `link_column`), "scalar" (the element is a string stored in `link_column`).
+        foreign_keys: parent ids copied from the enclosing objects (see `context_key`).
+        context_key: name under which this row's id is passed to its children.
+        children: list fields that become child tables.
+        link_column: column for "link" and "scalar" keys.
+        unprefixed: nested objects flattened without a prefix (restaurant `general`).
+    """
+
+    name: str
+    primary_key: tuple[str, ...]
+    columns: Mapping[str, str] = field(default_factory=dict)
+    key: str = "guid"
+    foreign_keys: tuple[str, ...] = ()
+    context_key: str | None = None
+    children: tuple[Child, ...] = ()
+    link_column: str | None = None
+    unprefixed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Child:
+    """A list field of a parent object that becomes rows of `table` (None: the parent's table)."""
+
+    source: str
+    table: Table | None = None
+
+
+def _applied_discount(name: str, parent_fk: str, context_key: str, combo: bool) -> Table:
+    """Applied discounts look the same on checks and selections; only their parents differ."""
+    trigger = Table(
+        name=f"{name}_trigger",
+        primary_key=("id",),
+        key="hash",  # triggers have no guid (toast_api.md §7)
+        foreign_keys=(context_key,),
+        columns={"quantity": _DOUBLE},
+    )
+    children = [Child("triggers", trigger)]
+    if combo:
+        combo_item = Table(
+            name=f"{name}_combo_item",
+            primary_key=("id",),
+            key="hash",  # a combo item's guid is the menu item's: not unique per discount
+            foreign_keys=(context_key,),
+        )
+        children.append(Child("comboItems", combo_item))
+    return Table(
+        name=name,
+        primary_key=("id",),
+        foreign_keys=(parent_fk,),
+        context_key=context_key,
+        columns={
+            "discountAmount": _DOUBLE,
+            "nonTaxDiscountAmount": _DOUBLE,
+            "discountPercent": _DOUBLE,
+        },
+        children=tuple(children),
+    )
+
+
+_SELECTION_COLUMNS = {
+    "quantity": _DOUBLE,
+    "price": _DOUBLE,
+    "preDiscountPrice": _DOUBLE,
+    "receiptLinePrice": _DOUBLE,
+    "tax": _DOUBLE,
+    "openPriceAmount": _DOUBLE,
+    "externalPriceAmount": _DOUBLE,
+    "seatNumber": _INT,
+    "deferred": _BOOL,
+    "createdDate": _TS,
+    "modifiedDate": _TS,
+    "refundDetailsRefundAmount": _DOUBLE,
+    "refundDetailsTaxRefundAmount": _DOUBLE,
+    "appliedTaxes": _JSON,  # only on modifiers; selections' taxes are a child table
+    "appliedDiscounts": _JSON,
+    **_VOIDABLE,
+}
+
+MODIFIER = Table(
+    name="orders_check_selection_modifier",
+    primary_key=("id",),
+    key="guid_or_hash",
+    foreign_keys=("ordersCheckSelectionId", "parentModifierId"),
+    context_key="parentModifierId",
+    columns=_SELECTION_COLUMNS,
+    children=(Child("modifiers"),),  # modifiers of modifiers, at any depth
+)
+
+SELECTION = Table(
+    name="orders_check_selection",
+    primary_key=("id",),
+    foreign_keys=("ordersCheckId",),
+    context_key="ordersCheckSelectionId",
+    columns={
+        k: v
+        for k, v in _SELECTION_COLUMNS.items()
+        if k not in ("appliedTaxes", "appliedDiscounts")
+    },
+    children=(
+        Child("modifiers", MODIFIER),
+        Child(
+            "appliedTaxes",
+            Table(
+                name="orders_check_selection_applied_tax",
+                primary_key=("id",),
+                key="guid_or_hash",  # null guids occur (toast_api.md §7)
+                foreign_keys=("ordersCheckSelectionId",),
+                columns={"rate": _DOUBLE, "taxAmount": _DOUBLE},
+            ),
+        ),
+        Child(
+            "appliedDiscounts",
+            _applied_discount(
+                "orders_check_selection_applied_discount",
+                "ordersCheckSelectionId",
+                "ordersCheckSelectionAppliedDiscountId",
+                combo=False,
+            ),
+        ),
+    ),
+)
+
+PAYMENT = Table(
+    name="payment",
+    primary_key=("id",),
+    foreign_keys=("restaurantId",),
+    columns={
+        "paidDate": _TS,
+        "paidBusinessDate": _INT,
+        "amount": _DOUBLE,
+        "tipAmount": _DOUBLE,
+        "amountTendered": _DOUBLE,
+        "originalProcessingFee": _DOUBLE,
+        "mcaRepaymentAmount": _DOUBLE,
+        "refundRefundAmount": _DOUBLE,
+        "refundTipRefundAmount": _DOUBLE,
+        "refundRefundDate": _TS,
+        "refundRefundBusinessDate": _INT,
+        "voidInfoVoidDate": _TS,
+        "voidInfoVoidBusinessDate": _INT,
+    },
+)
+
+CHECK = Table(
+    name="orders_check",
+    primary_key=("id",),
+    foreign_keys=("ordersId",),
+    context_key="ordersCheckId",
+    columns={
+        **_AUDITED,
+        **_VOIDABLE,
+        "openedDate": _TS,
+        "closedDate": _TS,
+        "paidDate": _TS,
+        "amount": _DOUBLE,
+        "taxAmount": _DOUBLE,
+        "totalAmount": _DOUBLE,
+        "taxExempt": _BOOL,
+        "duration": _INT,
+    },
+    children=(
+        Child("selections", SELECTION),
+        Child(
+            "appliedDiscounts",
+            _applied_discount(
+                "orders_check_applied_discount",
+                "ordersCheckId",
+                "ordersCheckAppliedDiscountId",
+                combo=True,
+            ),
+        ),
+        Child(
+            "appliedServiceCharges",
+            Table(
+                name="orders_check_applied_service_charge",
+                primary_key=("id",),
+                foreign_keys=("ordersCheckId",),
+                columns={"chargeAmount": _DOUBLE, "appliedTaxes": _JSON},
+            ),
+        ),
+        Child("payments", PAYMENT),
+        Child(
+            "payments",
+            Table(
+                name="orders_check_payment",
+                primary_key=("ordersCheckId", "paymentId"),
+                key="link",
+                link_column="paymentId",
+                foreign_keys=("ordersCheckId", "ordersId"),
+            ),
+        ),
+    ),
+)
+
+ORDERS = Table(
+    name="orders",
+    primary_key=("id",),
+    foreign_keys=("restaurantId",),
+    context_key="ordersId",
+    columns={
+        **_AUDITED,
+        **_VOIDABLE,
+        "openedDate": _TS,
+        "promisedDate": _TS,
+        "estimatedFulfillmentDate": _TS,
+        "paidDate": _TS,
+        "closedDate": _TS,
+        "businessDate": _INT,
+        "duration": _INT,
+        "numberOfGuests": _INT,
+        "createdInTestMode": _BOOL,
+        "excessFood": _BOOL,
+        "deliveryInfoLatitude": _DOUBLE,
+        "deliveryInfoLongitude": _DOUBLE,
+        "deliveryInfoDeliveredDate": _TS,
+        "deliveryInfoDispatchedDate": _TS,
+    },
+    children=(
+        Child("checks", CHECK),
+        Child(
+            "pricingFeatures",
+            Table(
+                name="orders_pricing_feature",
+                primary_key=("ordersId", "pricingFeature"),
+                key="scalar",
+                link_column="pricingFeature",
+                foreign_keys=("ordersId",),
+            ),
+        ),
+    ),
+)
+
+BREAK = Table(
+    name="break",
+    primary_key=("id",),
+    key="guid_or_hash",
+    foreign_keys=("timeEntryId",),
+    columns={"inDate": _TS, "outDate": _TS, "paid": _BOOL, "missed": _BOOL},
+)
+
+TIME_ENTRY = Table(
+    name="time_entry",
+    primary_key=("id",),
+    foreign_keys=("restaurantId",),
+    context_key="timeEntryId",
+    columns={
+        **_AUDITED,
+        "inDate": _TS,
+        "outDate": _TS,
+        "businessDate": _INT,
+        "autoClockedOut": _BOOL,
+        **dict.fromkeys(
+            (
+                "regularHours",
+                "overtimeHours",
+                "hourlyWage",
+                "declaredCashTips",
+                "nonCashTips",
+                "cashGratuityServiceCharges",
+                "nonCashGratuityServiceCharges",
+                "tipsWithheld",
+                "nonCashSales",
+                "cashSales",
+            ),
+            _DOUBLE,
+        ),
+    },
+    children=(Child("breaks", BREAK),),
+)
+
+SHIFT = Table(
+    name="shift",
+    primary_key=("id",),
+    foreign_keys=("restaurantId",),
+    columns={
+        **_AUDITED,
+        "inDate": _TS,
+        "outDate": _TS,
+        **dict.fromkeys(
+            (
+                "scheduleConfigMinBeforeClockIn",
+                "scheduleConfigMinAfterClockIn",
+                "scheduleConfigMinBeforeClockOut",
+                "scheduleConfigMinAfterClockOut",
+            ),
+            _DOUBLE,
+        ),
+    },
+)
+
+JOB = Table(
+    name="job",
+    primary_key=("id", "restaurantId"),
+    foreign_keys=("restaurantId",),
+    columns={**_AUDITED, "defaultWage": _DOUBLE, "tipped": _BOOL},
+)
+
+EMPLOYEE = Table(
+    name="employee",
+    primary_key=("id", "restaurantId"),
+    foreign_keys=("restaurantId",),
+    context_key="employeeId",
+    columns=_AUDITED,
+    children=(
+        Child(
+            "jobReferences",
+            Table(
+                name="employee_job_reference",
+                primary_key=("id", "employeeId", "restaurantId"),
+                foreign_keys=("employeeId", "restaurantId"),
+            ),
+        ),
+        Child(
+            "wageOverrides",
+            Table(
+                name="employee_wage_override",
+                primary_key=("id",),
+                key="hash",  # wage overrides have no guid
+                foreign_keys=("employeeId", "restaurantId"),
+                columns={"wage": _DOUBLE},
+            ),
+        ),
+    ),
+)
+
+_CASH_COLUMNS = {"amount": _DOUBLE, "date": _TS, "businessDate": _INT}
+CASH_ENTRY = Table("cash_entry", ("id",), _CASH_COLUMNS, foreign_keys=("restaurantId",))
+CASH_DEPOSIT = Table("cash_deposit", ("id",), _CASH_COLUMNS, foreign_keys=("restaurantId",))
+
+RESTAURANT = Table(
+    name="restaurant",
+    primary_key=("id",),
+    unprefixed=("general", "location"),
+    columns={
+        "closeoutHour": _INT,
+        "firstBusinessDate": _INT,
+        "archived": _BOOL,
+        "deleted": _BOOL,
+        "latitude": _DOUBLE,
+        "longitude": _DOUBLE,
+        "createdDate": _LONG,  # epoch milliseconds in the partners API
+        "modifiedDate": _LONG,
+        "isoCreatedDate": _TS,
+        "isoModifiedDate": _TS,
+    },
+)
+
+
+def _config_table(name: str, columns: Mapping[str, str] | None = None) -> Table:
+    """Configuration objects are per restaurant: the same guid can exist at several locations."""
+    return Table(
+        name=name,
+        primary_key=("id", "restaurantId"),
+        foreign_keys=("restaurantId",),
+        columns=columns or {},
+    )
+
+
+# /config/v2 endpoint -> table. The first eleven are the public example's names, kept as users
+# know them; the others are named singular as the destination contract names them.
+CONFIG_TABLES: dict[str, Table] = {
+    "alternatePaymentTypes": _config_table("alternate_payment_types"),
+    "diningOptions": _config_table("dining_option"),
+    "discounts": _config_table(
+        "discounts",
+        {"active": _BOOL, "percentage": _DOUBLE, "amount": _DOUBLE, "fixedTotal": _DOUBLE},
+    ),
+    "menus": _config_table("menu"),
+    "menuGroups": _config_table("menu_group"),
+    "menuItems": _config_table("menu_item", {"calories": _INT}),
+    "restaurantServices": _config_table("restaurant_service"),
+    "revenueCenters": _config_table("revenue_center"),
+    "salesCategories": _config_table("sale_category"),
+    "serviceAreas": _config_table("service_area"),
+    "tables": _config_table("tables"),
+    "taxRates": _config_table("tax_rate", {"rate": _DOUBLE, "isDefault": _BOOL}),
+    "serviceCharges": _config_table(
+        "service_charge",
+        {"amount": _DOUBLE, "percent": _DOUBLE, "gratuity": _BOOL, "taxable": _BOOL},
+    ),
+    "voidReasons": _config_table("void_reason"),
+    "noSaleReasons": _config_table("no_sale_reason"),
+    "payoutReasons": _config_table("payout_reason"),
+    "cashDrawers": _config_table("cash_drawer"),
+    "breakTypes": _config_table("break_type", {"duration": _INT}),
+    "priceGroups": _config_table("price_group"),
+    "menuOptionGroups": _config_table(
+        "menu_option_group", {"minSelections": _DOUBLE, "maxSelections": _DOUBLE}
+    ),
+    "preModifiers": _config_table("pre_modifier", {"basePrice": _DOUBLE, "scaleFactor": _DOUBLE}),
+    "preModifierGroups": _config_table("pre_modifier_group"),
+    "printers": _config_table("printer"),
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One Toast endpoint and how it is walked.
+
+    Attributes:
+        path: URL path under the API host.
+        table: the table its objects become.
+        walk: "config" (token-header paging, once per sync), "list" (one array, once per sync),
+            "orders" (page/pageSize by modified range), "time_entries" (modified range),
+            "shifts" (inDate range, overlapping), "cash" (one request per business date).
+        rate_limit: an endpoint limit on top of the location's, as (requests, seconds).
+    """
+
+    path: str
+    table: Table
+    walk: str
+    rate_limit: tuple[int, float] | None = None
+
+
+# The order of the registry is the order of the sync for each restaurant.
+ONCE_PER_SYNC: tuple[Endpoint, ...] = (
+    *(Endpoint(f"/config/v2/{name}", table, "config") for name, table in CONFIG_TABLES.items()),
+    Endpoint("/labor/v1/jobs", JOB, "list"),
+    Endpoint("/labor/v1/employees", EMPLOYEE, "list"),
+)
+PER_WINDOW: tuple[Endpoint, ...] = (
+    Endpoint("/orders/v2/ordersBulk", ORDERS, "orders", rate_limit=_ORDERS_BULK_LIMIT),
+    Endpoint("/labor/v1/timeEntries", TIME_ENTRY, "time_entries"),
+    Endpoint("/labor/v1/shifts", SHIFT, "shifts"),
+    Endpoint("/cashmgmt/v1/entries", CASH_ENTRY, "cash"),
+    Endpoint("/cashmgmt/v1/deposits", CASH_DEPOSIT, "cash"),
+)
+ENDPOINTS_BY_PATH = {endpoint.path: endpoint for endpoint in (*ONCE_PER_SYNC, *PER_WINDOW)}
+
+
+def iter_tables(table: Table) -> Iterator[Table]:
+    """Yield a table and all its descendant tables, parent first, each once."""
+    yield table
+    for child in table.children:
+        if child.table is not None:
+            yield from iter_tables(child.table)
+
+
+ALL_TABLES: tuple[Table, ...] = tuple(
+    {
+        t.name: t
+        for root in (RESTAURANT, *(e.table for e in (*ONCE_PER_SYNC, *PER_WINDOW)))
+        for t in iter_tables(root)
+    }.values()
+)
+
+
+def schema(configuration: dict) -> list[dict]:
+    """Declare every table with its primary key and the column types that matter.
+
+    Derived from the registry; configuration is not needed (and not validated) here.
+    """
+    return [
+        {"table": t.name, "primary_key": list(t.primary_key), "columns": dict(t.columns)}
+        for t in ALL_TABLES
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration
+# ---------------------------------------------------------------------------------------------
+
+_REQUIRED_KEYS = (
+    "clientId",
+    "clientSecret",
+    "userAccessType",
+    "domain",
+    "initialSyncStart",
+    "key",
+)
+_GUID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+_HOST = re.compile(r"^(?P<scheme>https?://)?(?P<host>[A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\])(:\d+)?/?$")
+
+
+class ConfigurationError(ValueError):
+    """A missing key or a malformed value. The message names the key, never a secret's value."""
+
+
+class Secret:
+    """A string that never shows itself in logs, tracebacks or the SDK's crash reports."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret; call it only where the value is sent."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret(****)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A validated configuration."""
+
+    client_id: str
+    client_secret: Secret
+    user_access_type: str
+    base_url: str
+    initial_sync_start: datetime
+    fernet: Fernet = field(repr=False)
+    restaurant_guids: tuple[str, ...] = ()
+    max_workers: int = _DEFAULT_WORKERS
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse ISO 8601 ("Z", "+0000" or "+00:00" offsets); a timestamp without offset is UTC."""
+    value = text.strip().replace("Z", "+00:00")
+    value = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", value)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Format as Toast expects in query strings: `2024-06-01T00:00:00.000+0000` (UTC)."""
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime(_TOAST_TIMESTAMP)[:-3] + "+0000"
+
+
+def _base_url(domain: str) -> str:
+    match = _HOST.match(domain.strip())
+    if not match:
+        raise ConfigurationError(
+            "configuration key 'domain' must be a host such as ws-api.toasttab.com "
+            "(optionally with http:// or https:// and a port), without a path"
+        )
+    scheme = match.group("scheme") or "https://"
+    return scheme + domain.strip().removeprefix(scheme).rstrip("/")
+
+
+def _fernet(key: str) -> Fernet:
+    try:
+        return Fernet(key.strip().encode())
+    except (ValueError, TypeError) as error:
+        raise ConfigurationError(
+            "configuration key 'key' must be a Fernet key: 32 url-safe base64-encoded bytes "
+            '(make one with: python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())")'
+        ) from error
+
+
+def _initial_sync_start(text: str, now: datetime) -> datetime:
+    try:
+        start = parse_timestamp(text)
+    except ValueError as error:
+        raise ConfigurationError(
+            "configuration key 'initialSyncStart' must be an ISO 8601 timestamp such as "
+            f"2024-01-01T00:00:00.000Z, got {text!r}"
+        ) from error
+    if start > now:
+        raise ConfigurationError("configuration key 'initialSyncStart' lies in the future")
+    if start < datetime(2015, 12, 1, tzinfo=timezone.utc):
+        raise ConfigurationError(
+            "configuration key 'initialSyncStart' must be after 2015-12-01 (Toast has no "
+            "earlier data)"
+        )
+    return start
+
+
+def _restaurant_guids(text: str) -> tuple[str, ...]:
+    guids = tuple(part.strip() for part in text.split(",") if part.strip())
+    bad = [guid for guid in guids if not _GUID.match(guid)]
+    if bad:
+        raise ConfigurationError(
+            "configuration key 'restaurantGuids' must be a comma-separated list of restaurant "
+            f"GUIDs; not a GUID: {', '.join(bad)}"
+        )
+    return tuple(dict.fromkeys(guid.lower() for guid in guids))
+
+
+def _max_workers(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= _MAX_WORKERS:
+        raise ConfigurationError(
+            f"configuration key 'maxWorkers' must be a whole number from 1 to {_MAX_WORKERS}"
+        )
+    return int(text)
+
+
+def validate_configuration(
+    configuration: Mapping[str, Any], now: datetime | None = None
+) -> Settings:
+    """Check every key and return parsed settings; raise ConfigurationError naming the bad key."""
+    now = now or datetime.now(timezone.utc)
+    for key in _REQUIRED_KEYS:
+        value = configuration.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigurationError(f"configuration key '{key}' is missing or empty")
+    if configuration["userAccessType"].strip() != "TOAST_MACHINE_CLIENT":
+        raise ConfigurationError(
+            "configuration key 'userAccessType' must be TOAST_MACHINE_CLIENT (Toast's only value)"
+        )
+    return Settings(
+        client_id=configuration["clientId"].strip(),
+        client_secret=Secret(configuration["clientSecret"].strip()),
+        user_access_type="TOAST_MACHINE_CLIENT",
+        base_url=_base_url(configuration["domain"]),
+        initial_sync_start=_initial_sync_start(configuration["initialSyncStart"], now),
+        fernet=_fernet(configuration["key"]),
+        restaurant_guids=_restaurant_guids(configuration.get("restaurantGuids") or ""),
+        max_workers=_max_workers(configuration.get("maxWorkers") or str(_DEFAULT_WORKERS)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP: errors, response classification, rate limiting, the client, page iterators
+# ---------------------------------------------------------------------------------------------
+
+
+class ToastError(Exception):
+    """Base of every error the client raises."""
+
+
+class ToastSkip(ToastError):
+    """A permanent answer (403, 400, repeated 401): skip this request or endpoint, sync goes on."""
+
+
+class ToastConflict(ToastError):
+    """409: the restaurant published configuration while we paged; restart the listing."""
+
+
+class ToastHalt(ToastError):
+    """The same request kept failing past its retry budget: the sync must stop."""
+
+
+class ToastAuthError(ToastHalt):
+    """Login failed: the credentials or the domain are wrong."""
+
+
+class ToastUnauthorized(ToastSkip):
+    """401 again and again on one request, even with new tokens: skip that endpoint."""
+
+
+@dataclass(frozen=True)
+class Action:
+    """What to do with a response: "ok", "retry" (after `wait_seconds`), "reauth", "restart",
+    "skip" or "halt"."""
+
+    kind: str
+    wait_seconds: float = 0.0
+
+
+def backoff_seconds(attempt: int, rng: random.Random | None = None) -> float:
+    """Exponential back-off with full jitter: up to 1, 2, 4, 8 ... seconds, capped."""
+    ceiling = min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+    return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+
+
+def retry_after_seconds(headers: Mapping[str, str], now_epoch: float) -> float:
+    """Seconds to wait after a 429: Retry-After, else until X-Toast-RateLimit-Reset (epoch s)."""
+    retry_after = headers.get("Retry-After", "").strip()
+    if retry_after.replace(".", "", 1).isdigit():
+        return max(float(retry_after), 0.5)
+    reset = headers.get("X-Toast-RateLimit-Reset", "").strip()
+    if reset.replace(".", "", 1).isdigit():
+        return min(max(float(reset) - now_epoch, 0.5), 900.0)
+    return _DEFAULT_RETRY_AFTER_SECONDS
+
+
+# What each status means (toast_api.md §5). 2xx is ok; statuses not listed halt the sync,
+# except 5xx, which is retried like a timeout or a dropped connection.
+_STATUS_ACTIONS = {
+    400: "skip",  # Toast does not support what was asked; logged with its message and requestId
+    401: "reauth",  # the token expired or was revoked: log in again, retry once (§6.1)
+    403: "skip",  # scope missing or the location is not connected: skip that endpoint
+    404: "skip",  # nothing there for this restaurant
+    408: "retry",
+    409: "restart",  # config published while paging: list again from the first page (§3)
+    429: "retry",  # rate limited: wait as Retry-After or X-Toast-RateLimit-Reset says (§4)
+}
+
+
+def classify_response(
+    status: int | None, headers: Mapping[str, str], attempt: int, now_epoch: float
+) -> Action:
+    """Decide what a response (None: no response at all) means. Pure; see README, Error handling.
+
+    Retries are bounded: _MAX_RATE_LIMITED_ATTEMPTS for 429, _MAX_TRANSIENT_ATTEMPTS for 5xx,
+    timeouts and dropped connections; past that the request halts the sync.
+    """
+    if status is not None and 200 <= status < 300:
+        return Action("ok")
+    transient = status is None or status >= 500
+    kind = "retry" if transient else _STATUS_ACTIONS.get(status, "halt")
+    if kind != "retry":
+        return Action(kind)
+    if status == 429:
+        if attempt >= _MAX_RATE_LIMITED_ATTEMPTS:
+            return Action("halt")
+        return Action("retry", retry_after_seconds(headers, now_epoch))
+    if attempt >= _MAX_TRANSIENT_ATTEMPTS:
+        return Action("halt")
+    return Action("retry", backoff_seconds(attempt))
+
+
+class RateLimiter:
+    """Keeps each location under Toast's limits by spacing requests (sliding windows).
+
+    Every request reserves a send time that keeps each window's count under its limit; callers
+    sleep until then. Thread-safe, so workers share it. Locations are independent budgets.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._sent: dict[tuple[str, tuple[int, float]], deque[float]] = {}
+        self._not_before: dict[str, float] = {}  # sends of a location are reserved in order
+
+    def reserve(self, location: str, extra_limit: tuple[int, float] | None = None) -> float:
+        """Reserve a send slot; return how many seconds to wait before sending."""
+        limits = (*_LOCATION_LIMITS, *((extra_limit,) if extra_limit else ()))
+        with self._lock:
+            now = self._clock()
+            send_at = max(now, self._not_before.get(location, 0.0))
+            for count, window in limits:
+                sent = self._sent.setdefault((location, (count, window)), deque())
+                span = window + _RATE_WINDOW_MARGIN_SECONDS
+                while sent and sent[0] <= now - span:
+                    sent.popleft()
+                if len(sent) >= count:
+                    send_at = max(send_at, sent[-count] + span)
+            for limit in limits:
+                self._sent[(location, limit)].append(send_at)
+            self._not_before[location] = send_at
+            return send_at - now
+
+    def pause(self, location: str, seconds: float) -> None:
+        """Hold every request of a location for a while (after a 429 or an exhausted budget)."""
+        with self._lock:
+            until = self._clock() + seconds
+            self._not_before[location] = max(self._not_before.get(location, 0.0), until)
+
+
+class _Sealed:
+    """Request arguments that carry a credential. The SDK's crash reports print every frame's
+    local variables (sdk_notes §5): this object shows nothing of what it holds."""
+
+    __slots__ = ("_kwargs",)
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+
+    def open(self) -> dict[str, Any]:
+        """The arguments, for the one call that sends them."""
+        return self._kwargs
+
+    def __repr__(self) -> str:
+        return "<sealed request arguments>"
+
+
+@dataclass
+class _Token:
+    value: Secret
+    expires_at: float  # epoch seconds
+    generation: int
+
+
+class TokenCache:
+    """Holds the access token; loads it from and saves it to state only Fernet-encrypted."""
+
+    def __init__(self, fernet: Fernet, encrypted: str | None) -> None:
+        self._fernet = fernet
+        self.token: _Token | None = self._decrypt(encrypted) if encrypted else None
+        self.logins = 0
+
+    def _decrypt(self, encrypted: str) -> _Token | None:
+        try:
+            return _Token(**_token_fields(self._fernet.decrypt(encrypted.encode())), generation=0)
+        except (InvalidToken, ValueError, KeyError, TypeError):
+            log.warning(
+                "The cached Toast token in state could not be decrypted; logging in again."
+            )
+            return None
+
+    def encrypted(self) -> str | None:
+        """The token as Fernet ciphertext for state, or None."""
+        if self.token is None:
+            return None
+        return self._fernet.encrypt(
+            json.dumps(
+                {"accessToken": self.token.value.reveal(), "expiresAt": self.token.expires_at}
+            ).encode()
+        ).decode()
+
+
+def _token_fields(plaintext: bytes) -> dict[str, Any]:
+    cached = json.loads(plaintext)
+    return {"value": Secret(cached["accessToken"]), "expires_at": float(cached["expiresAt"])}
+
+
+class ToastClient:
+    """The one HTTP client: base URL, token lifecycle, rate limits, retries, timeouts.
+
+    Per-request values (restaurant header, params) are arguments; nothing shared is mutated
+    except the token (under a lock) and the limiter (thread-safe).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        tokens: TokenCache,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._tokens = tokens
+        self._sleep = sleep or time.sleep
+        self._session = requests.Session()
+        self._session.headers.update({"Accept": "application/json"})
+        self._token_lock = threading.Lock()
+        self.limiter = RateLimiter()
+
+    def close(self) -> None:
+        """Close the HTTP session."""
+        self._session.close()
+
+    def _access_token(self, refused_generation: int | None = None) -> _Token:
+        """A valid token: the cached one, or a new login when it is in its last minute or
+        when the caller was refused (401) with the current one."""
+        with self._token_lock:
+            token = self._tokens.token
+            if (
+                token is not None
+                and token.expires_at - time.time() > _TOKEN_REFRESH_MARGIN_SECONDS
+                and token.generation != refused_generation
+            ):
+                return token
+            self._tokens.token = self._login(0 if token is None else token.generation + 1)
+            return self._tokens.token
+
+    def _login(self, generation: int) -> _Token:
+        """POST the credentials (toast_api.md §6.1); the body never sits in a plain local."""
+        path = "/authentication/v1/authentication/login"
+        sealed = _Sealed(
+            json={
+                "clientId": self._settings.client_id,
+                "clientSecret": self._settings.client_secret.reveal(),
+                "userAccessType": self._settings.user_access_type,
+            }
+        )
+        response = self._send("POST", path, None, sealed, None)
+        if response.status_code != 200:
+            raise ToastAuthError(
+                f"Toast refused the login (HTTP {response.status_code}) at "
+                f"{self._settings.base_url}: check clientId, clientSecret and domain. "
+                f"{_toast_message(response)}"
+            )
+        self._tokens.logins += 1
+        log.info("Logged in to Toast; the token is cached (encrypted) for the next syncs.")
+        try:
+            return _Token(
+                Secret(response.json()["token"]["accessToken"]),
+                time.time() + float(response.json()["token"].get("expiresIn") or 3600),
+                generation,
+            )
+        except (ValueError, KeyError, TypeError):
+            raise ToastAuthError("Toast's login answer holds no access token") from None
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        restaurant: str | None,
+        sealed: _Sealed,
+        extra_limit: tuple[int, float] | None,
+    ) -> requests.Response:
+        """Send when the rate limiter allows it; retry 429, 5xx and network failures.
+
+        Returns the first response that is not retried; raises ToastHalt when none came.
+        """
+        location = restaurant or "ip"
+        status: int | None = None
+        for attempt in range(1, _MAX_RATE_LIMITED_ATTEMPTS + 1):
+            wait = self.limiter.reserve(location, extra_limit)
+            if wait > 0:
+                self._sleep(wait)
+            response, failure = self._request(method, path, sealed)
+            status = response.status_code if response is not None else None
+            headers = response.headers if response is not None else {}
+            if response is not None:
+                self._slow_down(location, headers)
+            action = classify_response(status, headers, attempt, time.time())
+            if action.kind != "retry":
+                if response is None:
+                    break
+                return response
+            log.warning(
+                f"{method} {path} (restaurant {restaurant or '-'}): {status or failure}; "
+                f"retry {attempt} in {action.wait_seconds:.1f} s"
+            )
+            if status == 429:
+                self.limiter.pause(location, action.wait_seconds)
+            else:
+                self._sleep(action.wait_seconds)
+        raise ToastHalt(
+            f"{method} {path} for restaurant {restaurant or '-'} kept failing; last status "
+            f"{status or 'no response'}"
+        )
+
+    def _request(
+        self, method: str, path: str, sealed: _Sealed
+    ) -> tuple[requests.Response | None, str | None]:
+        """One HTTP exchange. A failure without a response is returned, not raised: its
+        traceback would run through frames that hold the request's credentials."""
+        try:
+            return (
+                self._session.request(
+                    method,
+                    self._settings.base_url + path,
+                    timeout=_REQUEST_TIMEOUT_SECONDS,
+                    **sealed.open(),
+                ),
+                None,
+            )
+        except requests.RequestException as error:
+            return None, type(error).__name__
+
+    def _slow_down(self, location: str, headers: Mapping[str, str]) -> None:
+        """When Toast says the current slice is used up, wait for its reset (toast_api.md §4)."""
+        if headers.get("X-Toast-RateLimit-Remaining", "").strip() == "0":
+            reset = {"X-Toast-RateLimit-Reset": headers.get("X-Toast-RateLimit-Reset", "")}
+            self.limiter.pause(location, retry_after_seconds(reset, time.time()))
+
+    def get(
+        self,
+        path: str,
+        restaurant: str | None,
+        params: Mapping[str, Any] | None = None,
+        extra_limit: tuple[int, float] | None = None,
+    ) -> requests.Response:
+        """GET with a valid token; re-login on 401. Raises ToastSkip, ToastConflict, ToastHalt."""
+        refused: int | None = None
+        for _ in range(_MAX_UNAUTHORIZED_ATTEMPTS):
+            token = self._access_token(refused)
+            sealed = _Sealed(
+                params=dict(params or {}),
+                headers={
+                    "Authorization": f"Bearer {token.value.reveal()}",
+                    **({"Toast-Restaurant-External-ID": restaurant} if restaurant else {}),
+                },
+            )
+            response = self._send("GET", path, restaurant, sealed, extra_limit)
+            action = classify_response(response.status_code, response.headers, 1, time.time())
+            if action.kind == "ok":
+                return response
+            if action.kind != "reauth":
+                raise _error_for(action, response, path, restaurant)
+            refused = token.generation
+        raise ToastUnauthorized(
+            f"{path} for restaurant {restaurant}: Toast answered 401 "
+            f"{_MAX_UNAUTHORIZED_ATTEMPTS} times in a row, each time with a new token"
+        )
+
+
+def _toast_message(response: requests.Response) -> str:
+    """Toast's ErrorMessage `message` and `requestId`, for logs (toast_api.md §5)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    return f"Toast says: {body.get('message')!s} (requestId {body.get('requestId')!s})"
+
+
+def _error_for(
+    action: Action, response: requests.Response, path: str, restaurant: str | None
+) -> ToastError:
+    what = f"{path} for restaurant {restaurant} answered HTTP {response.status_code}"
+    if action.kind == "restart":
+        return ToastConflict(what)
+    if action.kind == "skip":
+        return ToastSkip(f"{what}. {_toast_message(response)}")
+    return ToastHalt(f"{what}. {_toast_message(response)}")
+
+
+def iter_token_pages(
+    client: ToastClient, path: str, restaurant: str, params: Mapping[str, Any]
+) -> Iterator[list[dict]]:
+    """Pages of a config endpoint: `Toast-Next-Page-Token` header -> `pageToken` param."""
+    seen: set[str] = set()
+    page_token: str | None = None
+    while True:
+        query = {**params, **({"pageToken": page_token} if page_token else {})}
+        response = client.get(path, restaurant, query)
+        yield response.json() or []
+        page_token = response.headers.get("Toast-Next-Page-Token") or None
+        if page_token is None:
+            return
+        if page_token in seen:
+            raise ToastHalt(f"{path} for restaurant {restaurant}: Toast repeated a page token")
+        seen.add(page_token)
+
+
+def iter_numbered_pages(
+    client: ToastClient, endpoint: Endpoint, restaurant: str, params: Mapping[str, Any]
+) -> Iterator[list[dict]]:
+    """Pages of ordersBulk: `page` 1, 2, ... of `pageSize`; a short page is the last."""
+    page = 1
+    while True:
+        query = {**params, "pageSize": _ORDERS_PAGE_SIZE, "page": page}
+        records = client.get(endpoint.path, restaurant, query, endpoint.rate_limit).json() or []
+        if records:
+            yield records
+        if len(records) < _ORDERS_PAGE_SIZE:
+            return
+        page += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure transformations: rows, keys, windows, business dates, the delete ledger
+# ---------------------------------------------------------------------------------------------
+
+_TOAST_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{4}$")
+
+
+def _column(prefix: str, key: str) -> str:
+    """Column name of a nested field: `server` + `guid` -> `serverId`, + `name` -> `serverName`."""
+    if key == "guid":
+        key = "id"
+    if not prefix:
+        return key
+    return prefix + key[:1].upper() + key[1:]
+
+
+def flatten(
+    record: Mapping[str, Any],
+    skip: Iterable[str] = (),
+    unprefixed: Iterable[str] = (),
+    prefix: str = "",
+) -> dict[str, Any]:
+    """Flatten nested objects into prefixed columns; lists stay lists (JSON columns).
+
+    `guid` becomes `id` (`server.guid` -> `serverId`). Fields in `skip` (child lists) are left
+    out; objects named in `unprefixed` are flattened without their own name as prefix.
+    """
+    row: dict[str, Any] = {}
+    skipped = set(skip)
+    for key, value in record.items():
+        if key in skipped:
+            continue
+        if isinstance(value, Mapping):
+            inner = prefix if key in unprefixed else _column(prefix, key)
+            row.update(flatten(value, prefix=inner))
+        else:
+            row[_column(prefix, key)] = value
+    return row
+
+
+def normalise_values(row: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:
+    """Make undeclared values land with full fidelity (sdk_notes §1).
+
+    An undeclared Python float would become a 32-bit FLOAT column: it is sent as text, which the
+    destination infers as DOUBLE. An undeclared Toast timestamp (`+0000` offset) would be text:
+    its offset gets a colon so it is inferred as a timestamp.
+    """
+    result: dict[str, Any] = {}
+    for key, value in row.items():
+        if key not in columns:
+            if isinstance(value, float):
+                value = repr(value)
+            elif isinstance(value, str) and _TOAST_OFFSET.match(value):
+                value = value[:-2] + ":" + value[-2:]
+        result[key] = value
+    return result
+
+
+def synthetic_key(table: str, parents: Mapping[str, Any], record: Any, occurrence: int) -> str:
+    """A deterministic id for an object without a guid: its content, parents and occurrence.
+
+    Two identical siblings differ by `occurrence`, so they stay two rows; the same object
+    synced again gets the same key.
+    """
+    canonical = json.dumps(
+        [table, dict(sorted(parents.items())), record, occurrence], sort_keys=True, default=str
+    )
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}"
+
+
+def build_row(
+    table: Table, record: Any, context: Mapping[str, Any], occurrence: int
+) -> dict[str, Any]:
+    """The row of one object (or list element) of `table`, with its parents' ids."""
+    parents = {fk: context.get(fk) for fk in table.foreign_keys}
+    if table.key == "scalar":
+        return {**parents, table.link_column: record}
+    if table.key == "link":
+        return {**parents, table.link_column: record.get("guid")}
+    child_fields = [child.source for child in table.children]
+    row = flatten(record, skip=child_fields, unprefixed=table.unprefixed)
+    if table.key == "hash":
+        row["guid"] = record.get("guid")
+        row.pop("id", None)
+    if table.key == "hash" or (table.key == "guid_or_hash" and not record.get("guid")):
+        row["id"] = synthetic_key(table.name, parents, record, occurrence)
+    row.update(parents)
+    return normalise_values(
+        {k: v for k, v in row.items() if k != "guid" or v is not None}, table.columns
+    )
+
+
+def _occurrences(items: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+    """Pair each item with how many identical items came before it."""
+    seen: Counter[str] = Counter()
+    for item in items:
+        canonical = json.dumps(item, sort_keys=True, default=str)
+        yield seen[canonical], item
+        seen[canonical] += 1
+
+
+def explode(
+    table: Table, record: Any, context: Mapping[str, Any], occurrence: int = 0
+) -> Iterator[tuple[Table, dict[str, Any]]]:
+    """Yield (table, row) for an object and every nested child, parent first."""
+    row = build_row(table, record, context, occurrence)
+    yield table, row
+    if not table.children:
+        return
+    child_context = {**context, table.context_key: row["id"]} if table.context_key else context
+    for child in table.children:
+        child_table = child.table or table
+        for count, item in _occurrences(record.get(child.source) or ()):
+            yield from explode(child_table, item, child_context, count)
+
+
+def primary_key_of(table: Table, row: Mapping[str, Any]) -> tuple[str, ...]:
+    """The row's primary key values, in the table's key order."""
+    return tuple(str(row.get(column)) for column in table.primary_key)
+
+
+def build_restaurant_row(
+    guid: str, partner: Mapping[str, Any] | None, info: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """One `restaurant` row from the partners record and the restaurant info (either may lack)."""
+    row: dict[str, Any] = {}
+    if partner:
+        row.update(flatten({k: v for k, v in partner.items() if k != "restaurantGuid"}))
+        row["name"] = partner.get("restaurantName")
+    if info:
+        row.update({k: v for k, v in build_row(RESTAURANT, info, {}, 0).items() if v is not None})
+    row["id"] = guid
+    return normalise_values(row, RESTAURANT.columns)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open time range [start, end) in UTC; `first` marks the first window of a sync."""
+
+    start: datetime
+    end: datetime
+    first: bool = False
+
+
+def plan_windows(start: datetime, now: datetime, days: int = _WINDOW_DAYS) -> list[Window]:
+    """Consecutive windows of at most `days` from `start` to `now`."""
+    windows: list[Window] = []
+    cursor = start
+    while cursor < now:
+        end = min(cursor + timedelta(days=days), now)
+        windows.append(Window(cursor, end, first=not windows))
+        cursor = end
+    return windows
+
+
+def overlapping_ranges(
+    start: datetime, end: datetime, overlap: timedelta, max_span: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """Cover [start - overlap, end) with ranges of at most `max_span`, consecutive ranges
+    overlapping by `overlap`, so anything shorter than `overlap` is wholly inside one range."""
+    ranges = []
+    cursor = start - overlap
+    while True:
+        stop = min(cursor + max_span, end)
+        ranges.append((cursor, stop))
+        if stop >= end:
+            return ranges
+        cursor = stop - overlap
+
+
+def business_date(moment: datetime, tz: ZoneInfo, closeout_hour: int) -> date:
+    """The restaurant's business day of an instant: local date, shifted back before closeout."""
+    local = moment.astimezone(tz)
+    return (local.replace(tzinfo=None) - timedelta(hours=closeout_hour)).date()
+
+
+def business_dates(
+    window: Window, tz: ZoneInfo, closeout_hour: int, reread_days: int
+) -> list[str]:
+    """Every business date (`yyyymmdd`) that overlaps the window, plus `reread_days` before it."""
+    first = business_date(window.start, tz, closeout_hour) - timedelta(days=reread_days)
+    last = business_date(window.end - timedelta(microseconds=1), tz, closeout_hour)
+    return [(first + timedelta(days=n)).strftime("%Y%m%d") for n in range((last - first).days + 1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Fetching (worker threads): what a restaurant's sync asks Toast for, as batches of rows
+# ---------------------------------------------------------------------------------------------
+
+Row = tuple[Table, dict[str, Any]]
+Key = tuple[str, tuple[str, ...]]  # (table name, primary key values)
+
+
+@dataclass(frozen=True)
+class Restaurant:
+    """A restaurant to sync, with what business-date math needs."""
+
+    guid: str
+    time_zone: ZoneInfo
+    closeout_hour: int
+
+
+@dataclass
+class Batch:
+    """Rows for the emitter, and what they tell about deletes.
+
+    `parent`: the rows are one order or time entry followed by all its children; children it
+    had last time and no longer has are deleted. `listing`: the complete set of keys a full
+    listing of that table found at the restaurant; keys it had last time and no longer has are
+    deleted. `listed` names the table of an incremental listing whose keys are remembered.
+    """
+
+    restaurant: str
+    rows: list[Row]
+    parent: tuple[str, str, str] | None = None  # (kind, guid, modifiedDate)
+    listing: tuple[str, set[Key]] | None = None
+    listed: str | None = None
+
+
+@dataclass
+class WindowDone:
+    """Every batch of a window (or, with `window` None, of the once-per-sync part) is queued."""
+
+    restaurant: str
+    window: Window | None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SyncCancelled(Exception):
+    """Another restaurant's worker failed; this one stops fetching."""
+
+
+def _rows_of(
+    table: Table,
+    records: Iterable[Mapping[str, Any]],
+    restaurant: str,
+    extra: Mapping[str, Any] | None = None,
+) -> list[Row]:
+    context = {"restaurantId": restaurant}
+    return [
+        row for record in records for row in explode(table, {**record, **(extra or {})}, context)
+    ]
+
+
+def _keys_of(rows: Iterable[Row]) -> set[Key]:
+    return {(table.name, primary_key_of(table, row)) for table, row in rows}
+
+
+class RestaurantSync:
+    """Fetches one restaurant's data and hands it to the emitter as batches. Runs in a worker."""
+
+    def __init__(
+        self, client: ToastClient, restaurant: Restaurant, put: Callable[[Any], None]
+    ) -> None:
+        self.client = client
+        self.restaurant = restaurant
+        self.put = put
+        self._cash_dates_done: set[tuple[str, str]] = set()
+
+    def _get(self, endpoint: Endpoint, params: Mapping[str, Any] | None = None) -> list[dict]:
+        return self.client.get(endpoint.path, self.restaurant.guid, params).json() or []
+
+    def _skip(self, endpoint: Endpoint, error: ToastSkip) -> None:
+        message = f"Skipping {endpoint.path} for restaurant {self.restaurant.guid}: {error}"
+        if isinstance(error, ToastUnauthorized):
+            log.error(message)
+        else:
+            log.warning(message)
+
+    def once_per_sync(self, config_since: datetime | None) -> None:
+        """Configuration, jobs and employees: listed whole, so vanished objects are deleted."""
+        for endpoint in ONCE_PER_SYNC:
+            try:
+                if endpoint.walk == "config":
+                    self._config(endpoint, config_since)
+                else:
+                    rows = _rows_of(endpoint.table, self._get(endpoint), self.restaurant.guid)
+                    listing = (endpoint.table.name, _keys_of(rows))
+                    self.put(Batch(self.restaurant.guid, rows, listing=listing))
+            except ToastSkip as error:
+                self._skip(endpoint, error)
+        self.put(WindowDone(self.restaurant.guid, None))
+
+    def _config(self, endpoint: Endpoint, since: datetime | None) -> None:
+        """First sync: the full listing. Later: what changed since the last sync (lastModified),
+        and a full listing to find new and removed objects (no deleted flag, toast_api.md §6.4)."""
+        name = endpoint.table.name
+        full = self._listing(endpoint, {})
+        listing = (name, _keys_of(full))
+        if since is None:
+            self.put(Batch(self.restaurant.guid, full, listing=listing))
+            return
+        changed = self._listing(endpoint, {"lastModified": format_timestamp(since)})
+        self.put(Batch(self.restaurant.guid, changed, listed=name))
+        self.put(Batch(self.restaurant.guid, full, listing=listing))
+
+    def _listing(self, endpoint: Endpoint, params: Mapping[str, Any]) -> list[Row]:
+        """All pages of a config listing; a 409 restarts it from the first page (bounded)."""
+        for restart in range(_MAX_CONFLICT_RESTARTS + 1):
+            try:
+                pages = iter_token_pages(self.client, endpoint.path, self.restaurant.guid, params)
+                return [
+                    row
+                    for page in pages
+                    for row in _rows_of(endpoint.table, page, self.restaurant.guid)
+                ]
+            except ToastConflict:
+                log.warning(
+                    f"{endpoint.path} for restaurant {self.restaurant.guid} changed while "
+                    f"paging (409); listing again from the first page ({restart + 1})"
+                )
+        raise ToastHalt(
+            f"{endpoint.path} for restaurant {self.restaurant.guid}: 409 on "
+            f"{_MAX_CONFLICT_RESTARTS + 1} listings in a row"
+        )
+
+    def window(self, window: Window, resuming: bool) -> None:
+        """Fetch every per-window endpoint for one window, then mark the window done."""
+        for endpoint in PER_WINDOW:
+            try:
+                getattr(self, f"_window_{endpoint.walk}")(endpoint, window, resuming)
+            except ToastSkip as error:
+                self._skip(endpoint, error)
+            except ToastHalt as error:
+                raise ToastHalt(
+                    f"{error} (window {format_timestamp(window.start)} to "
+                    f"{format_timestamp(window.end)})"
+                ) from None
+        self.put(WindowDone(self.restaurant.guid, window))
+
+    def _window_orders(self, endpoint: Endpoint, window: Window, resuming: bool) -> None:
+        params = {
+            "startDate": format_timestamp(window.start),
+            "endDate": format_timestamp(window.end),
+        }
+        for page in iter_numbered_pages(self.client, endpoint, self.restaurant.guid, params):
+            for order in page:
+                self._put_parent(ORDERS, "orders", order)
+
+    def _put_parent(self, table: Table, kind: str, record: Mapping[str, Any]) -> None:
+        rows = list(explode(table, record, {"restaurantId": self.restaurant.guid}))
+        parent = (kind, str(record.get("guid")), str(record.get("modifiedDate") or ""))
+        self.put(Batch(self.restaurant.guid, rows, parent=parent))
+
+    def _window_time_entries(self, endpoint: Endpoint, window: Window, resuming: bool) -> None:
+        params = {
+            "modifiedStartDate": format_timestamp(window.start),
+            "modifiedEndDate": format_timestamp(window.end),
+            "includeMissedBreaks": "true",
+        }
+        for entry in self._get(endpoint, params):
+            self._put_parent(TIME_ENTRY, "timeEntries", entry)
+
+    def _window_shifts(self, endpoint: Endpoint, window: Window, resuming: bool) -> None:
+        start = window.start
+        if resuming and window.first:
+            start = min(start, window.end - timedelta(days=_SHIFT_REREAD_DAYS))
+        ranges = overlapping_ranges(
+            start,
+            window.end,
+            timedelta(hours=_SHIFT_EDGE_OVERLAP_HOURS),
+            timedelta(days=_WINDOW_DAYS),
+        )
+        for range_start, range_end in ranges:
+            params = {
+                "startDate": format_timestamp(range_start),
+                "endDate": format_timestamp(range_end),
+            }
+            rows = _rows_of(endpoint.table, self._get(endpoint, params), self.restaurant.guid)
+            self.put(Batch(self.restaurant.guid, rows))
+
+    def _window_cash(self, endpoint: Endpoint, window: Window, resuming: bool) -> None:
+        reread = _CASH_REREAD_BUSINESS_DAYS if resuming and window.first else 0
+        tz, closeout = self.restaurant.time_zone, self.restaurant.closeout_hour
+        for day in business_dates(window, tz, closeout, reread):
+            if (endpoint.path, day) in self._cash_dates_done:
+                continue  # a business day across a window edge is fetched once per sync
+            self._cash_dates_done.add((endpoint.path, day))
+            records = self._get(endpoint, {"businessDate": day})
+            rows = _rows_of(
+                endpoint.table, records, self.restaurant.guid, {"businessDate": int(day)}
+            )
+            self.put(Batch(self.restaurant.guid, rows))
+
+
+# ---------------------------------------------------------------------------------------------
+# Emitting (one thread): rows, deletes, the delete ledger, checkpoints
+# ---------------------------------------------------------------------------------------------
+
+
+def _key_line(key: Key) -> str:
+    return "\x1f".join((key[0], *key[1]))
+
+
+def _key_of_line(line: str) -> Key:
+    table, *values = line.split("\x1f")
+    return table, tuple(values)
+
+
+class Ledger:
+    """The keys emitted last time, per restaurant, so that objects Toast stops returning (it
+    sends no delete flag for them) can be deleted.
+
+    Entries: a table's full listing (config, jobs, employees) -> all its keys; an order or time
+    entry -> the keys of its children, for the most recently modified parents only (state size).
+    Kept in state as one zlib-compressed JSON document per restaurant.
+    """
+
+    def __init__(self, packed: Mapping[str, str]) -> None:
+        self._packed = dict(packed)
+        self._loaded: dict[str, dict[str, list[Any]]] = {}
+
+    def _entries(self, restaurant: str) -> dict[str, list[Any]]:
+        if restaurant not in self._loaded:
+            packed = self._packed.get(restaurant)
+            self._loaded[restaurant] = (
+                json.loads(zlib.decompress(base64.b64decode(packed))) if packed else {}
+            )
+        return self._loaded[restaurant]
+
+    def replace(self, restaurant: str, name: str, keys: set[Key], modified: str = "") -> set[Key]:
+        """Remember `keys` under `name`; return the keys remembered before that are gone now."""
+        entries = self._entries(restaurant)
+        before = {_key_of_line(line) for line in entries.get(name, ["", []])[1]}
+        entries[name] = [modified, sorted(_key_line(key) for key in keys)]
+        return before - keys
+
+    def add(self, restaurant: str, name: str, keys: set[Key]) -> None:
+        """Remember `keys` under `name` too (an incremental listing adds, never removes)."""
+        entries = self._entries(restaurant)
+        lines = set(entries.get(name, ["", []])[1]) | {_key_line(key) for key in keys}
+        entries[name] = ["", sorted(lines)]
+
+    def to_state(self) -> dict[str, str]:
+        """Packed ledgers for state, keeping the most recently modified parents."""
+        for restaurant, entries in self._loaded.items():
+            parents = sorted(
+                (entry[0], name) for name, entry in entries.items() if name.startswith("~")
+            )
+            for _, name in parents[: max(0, len(parents) - _LEDGER_MAX_PARENTS_PER_RESTAURANT)]:
+                del entries[name]
+            document = json.dumps(entries, separators=(",", ":"), sort_keys=True).encode()
+            self._packed[restaurant] = base64.b64encode(zlib.compress(document, 6)).decode()
+        return dict(self._packed)
+
+
+_TABLES_BY_NAME = {table.name: table for table in ALL_TABLES}
+
+
+class Emitter:
+    """The only place that calls op.*: upserts, deletes, ledger diffs, checkpoints."""
+
+    def __init__(self, state: dict[str, Any], tokens: TokenCache) -> None:
+        self.state = state
+        self.tokens = tokens
+        self.ledger = Ledger(state.get("ledger", {}))
+        self.counts: dict[str, Counter[str]] = {}
+        self._last_checkpoint = time.monotonic()
+
+    def emit(self, batch: Batch) -> None:
+        """Upsert the rows (deleting those Toast flags deleted), then delete vanished objects."""
+        counts = self.counts.setdefault(batch.restaurant, Counter())
+        for table, row in batch.rows:
+            # Never wrapped in try: a caught coercion error would silently drop the row.
+            op.upsert(table=table.name, data=row)
+            counts[table.name] += 1
+            if row.get("deleted") is True:
+                self._delete(batch.restaurant, table, primary_key_of(table, row))
+        for table_name, key in sorted(self._vanished(batch)):
+            self._delete(batch.restaurant, _TABLES_BY_NAME[table_name], key)
+
+    def _vanished(self, batch: Batch) -> set[Key]:
+        if batch.parent is not None:
+            kind, guid, modified = batch.parent
+            children = _keys_of(batch.rows[1:])
+            return self.ledger.replace(batch.restaurant, f"~{kind}/{guid}", children, modified)
+        if batch.listing is not None:
+            name, keys = batch.listing
+            return self.ledger.replace(batch.restaurant, name, keys)
+        if batch.listed is not None:
+            self.ledger.add(batch.restaurant, batch.listed, _keys_of(batch.rows))
+        return set()
+
+    def _delete(self, restaurant: str, table: Table, key: tuple[str, ...]) -> None:
+        op.delete(table=table.name, keys=dict(zip(table.primary_key, key, strict=True)))
+        self.counts.setdefault(restaurant, Counter())[f"{table.name} deleted"] += 1
+
+    def checkpoint_if_due(self) -> None:
+        """Checkpoint when the last one is _CHECKPOINT_INTERVAL_SECONDS old."""
+        if time.monotonic() - self._last_checkpoint >= _CHECKPOINT_INTERVAL_SECONDS:
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Save state: cursors, the ledger, the encrypted token. Every row emitted so far is
+        committed with it, and the cursors only name windows whose rows were all emitted."""
+        self.state["version"] = _STATE_VERSION
+        self.state["ledger"] = self.ledger.to_state()
+        token = self.tokens.encrypted()
+        if token:
+            self.state["token"] = token
+        op.checkpoint(state=self.state)
+        self._last_checkpoint = time.monotonic()
+
+
+# ---------------------------------------------------------------------------------------------
+# The sync
+# ---------------------------------------------------------------------------------------------
+
+Discovered = tuple[str, Mapping[str, Any] | None]  # restaurant guid, partners record
+
+
+def discover_restaurants(client: ToastClient, settings: Settings) -> list[Discovered]:
+    """The restaurants to sync: the configured GUIDs, or every one the partners API lists."""
+    if settings.restaurant_guids:
+        return [(guid, None) for guid in settings.restaurant_guids]
+    try:
+        records = client.get("/partners/v1/restaurants", None).json() or []
+    except ToastSkip as error:
+        raise ToastHalt(
+            "The partners API refused to list restaurants. Standard API access (management "
+            "group) credentials cannot call it: set 'restaurantGuids' in the configuration. "
+            f"({error})"
+        ) from None
+    return [(record["restaurantGuid"].lower(), record) for record in records]
+
+
+def load_restaurant(
+    client: ToastClient, guid: str, partner: Mapping[str, Any] | None
+) -> tuple[Restaurant, dict[str, Any]]:
+    """Fetch restaurant info; return what the sync needs and the `restaurant` row."""
+    info: Mapping[str, Any] | None = None
+    path = f"/restaurants/v1/restaurants/{guid}"
+    try:
+        info = client.get(path, guid, {"includeArchived": "true"}).json()
+    except ToastSkip as error:
+        log.warning(f"Restaurant info for {guid} unavailable; business days in UTC: {error}")
+    general = (info or {}).get("general") or {}
+    try:
+        time_zone = ZoneInfo(general.get("timeZone") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning(f"Restaurant {guid} has an unknown time zone; business days in UTC.")
+        time_zone = ZoneInfo("UTC")
+    restaurant = Restaurant(guid, time_zone, int(general.get("closeoutHour") or 0))
+    return restaurant, build_restaurant_row(guid, partner, info)
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    """What one restaurant's worker does this sync."""
+
+    restaurant: Discovered
+    cursor: datetime | None  # end of the last finished window
+    config_since: datetime | None  # the previous sync's start (None: list configuration whole)
+
+
+def plan_restaurant(restaurant: Discovered, state: Mapping[str, Any]) -> SyncPlan:
+    """Read one restaurant's cursors from state (a new restaurant has none)."""
+    restaurant_state = state.get("restaurants", {}).get(restaurant[0], {})
+    cursor = restaurant_state.get("cursor")
+    config_since = restaurant_state.get("configSince")
+    return SyncPlan(
+        restaurant,
+        parse_timestamp(cursor) if cursor else None,
+        parse_timestamp(config_since) if config_since else None,
+    )
+
+
+def sync_restaurant(
+    client: ToastClient,
+    settings: Settings,
+    plan: SyncPlan,
+    now: datetime,
+    put: Callable[[Any], None],
+) -> None:
+    """Everything one restaurant needs this sync, in registry order. Runs in a worker."""
+    guid, partner = plan.restaurant
+    restaurant, row = load_restaurant(client, guid, partner)
+    put(Batch(guid, [(RESTAURANT, row)]))
+    if partner and partner.get("deleted"):
+        log.info(f"Restaurant {guid} is deleted in Toast; its data is no longer synced.")
+        return
+    worker = RestaurantSync(client, restaurant, put)
+    overlap = timedelta(minutes=_RESUME_OVERLAP_MINUTES)
+    worker.once_per_sync(plan.config_since - overlap if plan.config_since else None)
+    start = plan.cursor - overlap if plan.cursor else settings.initial_sync_start
+    for window in plan_windows(start, now):
+        worker.window(window, resuming=plan.cursor is not None)
+
+
+@dataclass
+class _Failed:
+    error: BaseException
+
+
+class _HandOff:
+    """A bounded queue from the fetching workers to the emitting thread (bounded memory)."""
+
+    def __init__(self) -> None:
+        self.items: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_BATCHES)
+        self.cancelled = threading.Event()
+
+    def put(self, item: Any) -> None:
+        """Queue an item; raise SyncCancelled once the sync is failing."""
+        while True:
+            if self.cancelled.is_set():
+                raise SyncCancelled
+            try:
+                self.items.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+
+def run_sync(
+    client: ToastClient, settings: Settings, emitter: Emitter, restaurants: list[Discovered]
+) -> None:
+    """Fetch restaurants concurrently; emit and checkpoint on this thread, in queue order."""
+    now = _utc_now()
+    hand_off = _HandOff()
+    plans = [plan_restaurant(restaurant, emitter.state) for restaurant in restaurants]
+
+    def work(plan: SyncPlan) -> None:
+        try:
+            sync_restaurant(client, settings, plan, now, hand_off.put)
+            hand_off.put(None)
+        except SyncCancelled:
+            return
+        except BaseException as error:  # noqa: BLE001 - the emitting thread raises it
+            with contextlib.suppress(SyncCancelled):
+                hand_off.put(_Failed(error))
+
+    with ThreadPoolExecutor(settings.max_workers, thread_name_prefix="toast") as pool:
+        for plan in plans:
+            pool.submit(work, plan)
+        try:
+            _consume(hand_off, len(plans), emitter, now)
+        finally:
+            hand_off.cancelled.set()
+
+
+def _consume(hand_off: _HandOff, producers: int, emitter: Emitter, now: datetime) -> None:
+    """Emit what the workers hand over until every restaurant is done; raise a failure."""
+    finished = 0
+    started: dict[str, float] = {}
+    while finished < producers:
+        item = hand_off.items.get()
+        if item is None:
+            finished += 1
+        elif isinstance(item, _Failed):
+            emitter.checkpoint()  # keep every window that did finish
+            raise item.error
+        elif isinstance(item, Batch):
+            started.setdefault(item.restaurant, time.monotonic())
+            emitter.emit(item)
+        else:
+            elapsed = time.monotonic() - started.pop(item.restaurant, time.monotonic())
+            _finish_window(item, emitter, now, elapsed)
+
+
+def _finish_window(done: WindowDone, emitter: Emitter, now: datetime, elapsed: float) -> None:
+    """Advance the restaurant's cursor past a window whose rows were all emitted; checkpoint.
+
+    The queue is FIFO and a worker queues a window's batches before its WindowDone, so every
+    row of the window has been emitted when this runs.
+    """
+    restaurant_state = emitter.state.setdefault("restaurants", {}).setdefault(done.restaurant, {})
+    counts = emitter.counts.pop(done.restaurant, Counter())
+    summary = ", ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "no rows"
+    if done.window is None:
+        restaurant_state["configSince"] = format_timestamp(now)
+        log.info(
+            f"Restaurant {done.restaurant}: configuration, jobs, employees "
+            f"({elapsed:.1f} s): {summary}"
+        )
+        return
+    restaurant_state["cursor"] = format_timestamp(done.window.end)
+    log.info(
+        f"Restaurant {done.restaurant}: window {format_timestamp(done.window.start)} to "
+        f"{format_timestamp(done.window.end)} ({elapsed:.1f} s): {summary}"
+    )
+    emitter.checkpoint_if_due()
+
+
+def update(configuration: dict, state: dict) -> None:
+    """Sync every restaurant from its cursor (or initialSyncStart) to now, window by window."""
+    settings = validate_configuration(configuration)
+    tokens = TokenCache(settings.fernet, state.get("token"))
+    client = ToastClient(settings, tokens, sleep=SLEEP)
+    emitter = Emitter(dict(state), tokens)
+    try:
+        restaurants = discover_restaurants(client, settings)
+        log.info(
+            f"Syncing {len(restaurants)} restaurant(s) with {settings.max_workers} worker(s)."
+        )
+        run_sync(client, settings, emitter, restaurants)
+        emitter.checkpoint()
+    finally:
+        client.close()
+
+
+# How the client waits (back-off, rate limits). Tests replace it to run retries without waiting.
+SLEEP: Callable[[float], None] = time.sleep
+
+connector = Connector(update=update, schema=schema)
+
+if __name__ == "__main__":
+    with open("configuration.json", encoding="utf-8") as config_file:
+        connector.debug(configuration=json.load(config_file))

@@ -1,0 +1,175 @@
+"""Shared fixtures: an offline SDK, the fake Toast server, and syncs through the SDK's runner.
+
+The SDK looks up PyPI and sends telemetry; offline each attempt waits seconds. Pointing HOME at a
+prepared directory, DO_NOT_TRACK and a dead proxy keep every run local (sdk_notes §0). This must
+happen before the SDK is imported, hence at the top of this module.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _offline_home() -> Path:
+    home = Path(tempfile.mkdtemp(prefix="toast-sdk-home-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    sdk = home / ".fivetran" / "connector_sdk"
+    core = home / ".fivetran" / "connector_sdk_core"
+    sdk.mkdir(parents=True)
+    core.mkdir(parents=True)
+    (sdk / "_last_version_check").write_text("9999999999")
+    (sdk / "_config.json").write_text(json.dumps({"is_telemetry_enabled": False}))
+    (core / "_config.json").write_text(
+        json.dumps({"lastVersionCheck": 9999999999, "licenseNoticeShown": True})
+    )
+    return home
+
+
+OFFLINE_ENV = {
+    "HOME": str(_offline_home()),
+    "DO_NOT_TRACK": "1",
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "NO_PROXY": "127.0.0.1,localhost",
+}
+os.environ.update(OFFLINE_ENV)
+sys.path.insert(0, str(ROOT))
+
+import duckdb  # noqa: E402
+import pytest  # noqa: E402
+from cryptography.fernet import Fernet  # noqa: E402
+from fivetran_connector_sdk import Logging  # noqa: E402
+from fivetran_connector_sdk_cli import core_adapter  # noqa: E402
+
+import connector  # noqa: E402
+from tests.fake_toast import FakeToast, World  # noqa: E402
+
+INITIAL_SYNC_START = "2026-09-01T00:00:00.000Z"
+FERNET_KEY = Fernet.generate_key().decode()
+
+
+def make_configuration(server: FakeToast, **overrides: str) -> dict[str, str]:
+    """A configuration pointing at the fake server, with its sandbox credentials."""
+    configuration = {
+        "clientId": server.client_id,
+        "clientSecret": server.client_secret,
+        "userAccessType": "TOAST_MACHINE_CLIENT",
+        "domain": server.base_url,
+        "initialSyncStart": INITIAL_SYNC_START,
+        "key": FERNET_KEY,
+    }
+    configuration.update(overrides)
+    return configuration
+
+
+class Warehouse:
+    """Read access to the DuckDB file a sync left, as a user would query it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def query(self, sql: str, *params: Any) -> list[tuple]:
+        with duckdb.connect(str(self.path), read_only=True) as db:
+            return db.execute(sql, list(params)).fetchall()
+
+    def tables(self) -> set[str]:
+        rows = self.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'tester'"
+        )
+        return {name for (name,) in rows}
+
+    def columns(self, table: str) -> dict[str, str]:
+        rows = self.query(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'tester' AND table_name = ?",
+            table,
+        )
+        return dict(rows)
+
+    def count(self, table: str, deleted: bool | None = None) -> int:
+        where = "" if deleted is None else f" WHERE _fivetran_deleted = {str(deleted).lower()}"
+        return self.query(f'SELECT count(*) FROM tester."{table}"{where}')[0][0]
+
+    def ids(self, table: str, column: str = "id", deleted: bool | None = None) -> set[str]:
+        where = "" if deleted is None else f" WHERE _fivetran_deleted = {str(deleted).lower()}"
+        return {value for (value,) in self.query(f'SELECT {column} FROM tester."{table}"{where}')}
+
+    def row(self, table: str, key: str, column: str = "id") -> dict[str, Any]:
+        with duckdb.connect(str(self.path), read_only=True) as db:
+            cursor = db.execute(f'SELECT * FROM tester."{table}" WHERE {column} = ?', [key])
+            names = [description[0] for description in cursor.description]
+            rows = cursor.fetchall()
+        assert len(rows) == 1, f"{table}.{column} = {key}: {len(rows)} rows"
+        return dict(zip(names, rows[0], strict=True))
+
+
+@dataclass
+class SyncResult:
+    """What a sync left: the warehouse and the state it checkpointed."""
+
+    warehouse: Warehouse
+    state: dict[str, Any]
+
+
+class Project:
+    """A project directory that syncs run into, as `fivetran debug` would use it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.path.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def state_file(self) -> Path:
+        return self.path / "files" / "state.json"
+
+    def state(self) -> dict[str, Any]:
+        return json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
+
+    def sync(self, configuration: dict[str, str]) -> SyncResult:
+        """Run update() through the SDK's own runner, resuming from the last state."""
+        Logging.LOG_LEVEL = (
+            Logging.Level.INFO
+        )  # `fivetran debug` sets it; the bare runner does not
+        core_adapter.run(connector.connector, str(self.path), configuration, self.state())
+        return SyncResult(Warehouse(self.path / "files" / "warehouse.db"), self.state())
+
+    @property
+    def warehouse(self) -> Warehouse:
+        return Warehouse(self.path / "files" / "warehouse.db")
+
+
+@pytest.fixture
+def world() -> World:
+    return World.load()
+
+
+@pytest.fixture
+def toast(world: World) -> Iterator[FakeToast]:
+    """The fake Toast server; a test fails if a scripted fault was never used."""
+    with FakeToast(world=world) as server:
+        yield server
+        assert server.unconsumed() == [], "scripted faults the sync never triggered"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path / "project")
+
+
+@pytest.fixture
+def no_wait(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Let the client's back-off and rate-limit waits pass at once; returns the waits asked."""
+    waits: list[float] = []
+    monkeypatch.setattr(connector, "SLEEP", waits.append)
+    return waits
