@@ -921,15 +921,16 @@ class ToastClient:
         self,
         settings: Settings,
         tokens: TokenCache,
-        sleep: Callable[[float], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
         self._tokens = tokens
-        self._sleep = sleep or time.sleep
+        self._sleep = sleep
         self._session = requests.Session()
         self._session.headers.update({"Accept": "application/json"})
         self._token_lock = threading.Lock()
-        self.limiter = RateLimiter()
+        self.limiter = RateLimiter(clock)
 
     def close(self) -> None:
         """Close the HTTP session."""
@@ -1819,7 +1820,7 @@ def update(configuration: dict, state: dict) -> None:
     """Sync every restaurant from its cursor (or initialSyncStart) to now, window by window."""
     settings = validate_configuration(configuration)
     tokens = TokenCache(settings.fernet, state.get("token"))
-    client = ToastClient(settings, tokens, sleep=SLEEP)
+    client = ToastClient(settings, tokens, sleep=SLEEP, clock=CLOCK)
     emitter = Emitter(dict(state), tokens)
     try:
         restaurants = discover_restaurants(client, settings)
@@ -1832,8 +1833,10 @@ def update(configuration: dict, state: dict) -> None:
         client.close()
 
 
-# How the client waits (back-off, rate limits). Tests replace it to run retries without waiting.
+# How the client waits (back-off, rate limits) and tells time for its rate limiter. Tests
+# replace both with virtual time, so retries and pacing run without real waiting.
 SLEEP: Callable[[float], None] = time.sleep
+CLOCK: Callable[[], float] = time.monotonic
 
 connector = Connector(update=update, schema=schema)
 

@@ -13,7 +13,10 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,6 +108,17 @@ class Warehouse:
         where = "" if deleted is None else f" WHERE _fivetran_deleted = {str(deleted).lower()}"
         return {value for (value,) in self.query(f'SELECT {column} FROM tester."{table}"{where}')}
 
+    def snapshot(self) -> dict[str, list[tuple]]:
+        """Every table's rows (all columns but `_fivetran_synced`), sorted: equal snapshots
+        mean equal warehouses."""
+        tables: dict[str, list[tuple]] = {}
+        for table in sorted(self.tables()):
+            columns = [c for c in sorted(self.columns(table)) if c != "_fivetran_synced"]
+            selected = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in columns)
+            rows = self.query(f'SELECT {selected} FROM tester."{table}"')
+            tables[table] = sorted(rows, key=lambda row: tuple(str(v) for v in row))
+        return tables
+
     def row(self, table: str, key: str, column: str = "id") -> dict[str, Any]:
         with duckdb.connect(str(self.path), read_only=True) as db:
             cursor = db.execute(f'SELECT * FROM tester."{table}" WHERE {column} = ?', [key])
@@ -167,9 +181,39 @@ def project(tmp_path: Path) -> Project:
     return Project(tmp_path / "project")
 
 
+class VirtualTime:
+    """Time for the client's waits: a sleep returns at once and moves this clock forward, so
+    the rate limiter sees the time it asked for pass. Records every wait."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self._skipped = 0.0
+        self._lock = threading.Lock()
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.waits.append(seconds)
+            self._skipped += max(seconds, 0.0)
+
+    def clock(self) -> float:
+        with self._lock:
+            return time.monotonic() + self._skipped
+
+
+@contextmanager
+def virtual_time() -> Iterator[VirtualTime]:
+    """Run the connector's client in virtual time while the block runs."""
+    virtual = VirtualTime()
+    saved = connector.SLEEP, connector.CLOCK
+    connector.SLEEP, connector.CLOCK = virtual.sleep, virtual.clock
+    try:
+        yield virtual
+    finally:
+        connector.SLEEP, connector.CLOCK = saved
+
+
 @pytest.fixture
-def no_wait(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Let the client's back-off and rate-limit waits pass at once; returns the waits asked."""
-    waits: list[float] = []
-    monkeypatch.setattr(connector, "SLEEP", waits.append)
-    return waits
+def no_wait() -> Iterator[list[float]]:
+    """Run the client in virtual time (see VirtualTime); yields the waits it asked for."""
+    with virtual_time() as virtual:
+        yield virtual.waits

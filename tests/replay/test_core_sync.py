@@ -9,7 +9,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import connector
-from tests.conftest import INITIAL_SYNC_START, Project, SyncResult, Warehouse, make_configuration
+from tests.conftest import (
+    INITIAL_SYNC_START,
+    Project,
+    SyncResult,
+    Warehouse,
+    make_configuration,
+    virtual_time,
+)
 from tests.fake_toast import (
     COMBO_DISCOUNT_ORDER,
     DEEP_MODIFIER_ORDER,
@@ -45,14 +52,9 @@ def toast_time(moment: datetime) -> str:
 def first_sync(tmp_path_factory: pytest.TempPathFactory) -> tuple[SyncResult, FakeToast]:
     """One full sync of the recorded world, shared by the read-only assertions below."""
     world = World.load()
-    with FakeToast(world=world) as server:
-        connector.SLEEP = lambda seconds: None
-        try:
-            result = Project(tmp_path_factory.mktemp("first") / "project").sync(
-                make_configuration(server)
-            )
-        finally:
-            connector.SLEEP = __import__("time").sleep
+    with FakeToast(world=world) as server, virtual_time():
+        project = Project(tmp_path_factory.mktemp("first") / "project")
+        result = project.sync(make_configuration(server))
     return result, server
 
 
