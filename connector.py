@@ -33,7 +33,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # restaurant-local busines
 
 import requests  # HTTP to Toast (provided by Fivetran's runtime)
 from cryptography.fernet import Fernet, InvalidToken  # encrypts the cached token in state
-from fivetran_connector_sdk import Connector  # the SDK entry point
+from fivetran_connector_sdk import (
+    ConfigurationForm,
+    Connector,
+    Test,
+    form_field,
+)  # SDK entry points
 from fivetran_connector_sdk import Logging as log  # the SDK's logger (never print)
 from fivetran_connector_sdk import Operations as op  # upsert / delete / checkpoint
 
@@ -1838,7 +1843,88 @@ def update(configuration: dict, state: dict) -> None:
 SLEEP: Callable[[float], None] = time.sleep
 CLOCK: Callable[[], float] = time.monotonic
 
-connector = Connector(update=update, schema=schema)
+# ---------------------------------------------------------------------------------------------
+# Setup form: the fields Fivetran shows, and a connection test
+# ---------------------------------------------------------------------------------------------
+
+
+def configuration_form() -> ConfigurationForm:
+    """The setup form: every configuration key, and a test that logs in and lists restaurants."""
+    text, password = form_field.TextField, form_field.TextField.password
+    fields = (
+        text("clientId", "Client ID", required=True, description="Toast API client ID."),
+        text("clientSecret", "Client secret", password, required=True),
+        form_field.DropdownField(
+            "userAccessType",
+            "User access type",
+            fields=[form_field.DropdownFieldParam(value="TOAST_MACHINE_CLIENT")],
+            required=True,
+        ),
+        text(
+            "domain",
+            "API host",
+            required=True,
+            placeholder="ws-api.toasttab.com",
+            description="The host Toast gave you (no path); https is assumed.",
+        ),
+        text(
+            "initialSyncStart",
+            "Sync history from",
+            required=True,
+            placeholder="2024-01-01T00:00:00.000Z",
+            description="ISO 8601 timestamp; the first sync starts here.",
+        ),
+        text(
+            "key",
+            "Fernet key",
+            password,
+            required=True,
+            description="Encrypts the cached Toast token in the connector state.",
+        ),
+        text(
+            "restaurantGuids",
+            "Restaurant GUIDs",
+            description="Comma-separated. Required for Standard API access credentials, which "
+            "cannot list restaurants; empty: every restaurant the partners API lists.",
+        ),
+        text("maxWorkers", "Parallel restaurants", placeholder=str(_DEFAULT_WORKERS)),
+    )
+    form = ConfigurationForm()
+    for field_ in fields:
+        form.add_field(field_)
+    form.add_test(label="Log in to Toast and list reachable restaurants", func=test_connection)
+    return form
+
+
+def test_connection(configuration: dict) -> Any:
+    """Setup test: valid configuration, login, and at least one reachable restaurant."""
+    try:
+        settings = validate_configuration(configuration)
+    except ConfigurationError as error:
+        return Test.failure(str(error))
+    client = ToastClient(settings, TokenCache(settings.fernet, None), sleep=SLEEP, clock=CLOCK)
+    try:
+        restaurants = discover_restaurants(client, settings)
+        for guid, _ in restaurants if settings.restaurant_guids else ():
+            client.get(f"/restaurants/v1/restaurants/{guid}", guid)
+    except ToastAuthError as error:
+        return Test.failure(str(error))
+    except ToastSkip as error:
+        return Test.failure(f"A configured restaurant is not reachable: {error}")
+    except ToastHalt as error:
+        return Test.failure(f"Could not reach Toast at {settings.base_url}: {error}")
+    finally:
+        client.close()
+    if not restaurants:
+        return Test.failure(
+            "Toast lists no restaurants for these credentials: connect a restaurant to the "
+            "integration in Toast, or set 'restaurantGuids'."
+        )
+    log.info(f"Connection test: {len(restaurants)} restaurant(s) reachable.")
+    return Test.success()
+
+
+connector = Connector(update=update, schema=schema, configuration_form=configuration_form)
 
 if __name__ == "__main__":
     with open("configuration.json", encoding="utf-8") as config_file:
