@@ -25,7 +25,7 @@ import time  # monotonic clocks for rate limiting and back-off
 import zlib  # packs the delete ledger into state
 from collections import Counter, deque  # row counts for logs; request timestamps for limiters
 from collections.abc import Callable, Iterable, Iterator, Mapping  # type hints
-from concurrent.futures import ThreadPoolExecutor  # fetches restaurants concurrently
+from concurrent.futures import Executor, ThreadPoolExecutor  # concurrent fetching
 from dataclasses import dataclass, field  # the registry and settings are frozen dataclasses
 from datetime import date, datetime, timedelta, timezone  # windows and business dates
 from typing import Any  # type hints
@@ -82,6 +82,9 @@ _RATE_WINDOW_MARGIN_SECONDS = 0.05  # network jitter: the server may see two req
 # Renew the token in its last minute (toast_api.md §6.1: Toast only issues a new one then).
 _TOKEN_REFRESH_MARGIN_SECONDS = 60
 _DEFAULT_WORKERS = 4
+# Independent requests of one restaurant (cash business days) in flight beside its main worker;
+# the location's limiter still caps the restaurant at Toast's limits.
+_SIDE_REQUESTS_PER_RESTAURANT = 3
 _MAX_WORKERS = 32
 _QUEUE_BATCHES = 64  # bounded hand-off between fetching workers and the emitting thread
 # A checkpoint makes the SDK flush and re-check every declared table (about 1.5 s for these 47
@@ -821,35 +824,47 @@ def classify_response(
 
 
 class RateLimiter:
-    """Keeps each location under Toast's limits by spacing requests (sliding windows).
+    """Keeps each location under Toast's limits (sliding windows), thread-safe.
 
-    Every request reserves a send time that keeps each window's count under its limit; callers
-    sleep until then. Thread-safe, so workers share it. Locations are independent budgets.
+    A request is admitted, and recorded, at the moment it is sent: a thread that wakes late
+    re-checks instead of using a slot reserved earlier, so late wake-ups never burst.
+    Locations are independent budgets.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._clock = clock
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._sent: dict[tuple[str, tuple[int, float]], deque[float]] = {}
-        self._not_before: dict[str, float] = {}  # sends of a location are reserved in order
+        self._not_before: dict[str, float] = {}
 
-    def reserve(self, location: str, extra_limit: tuple[int, float] | None = None) -> float:
-        """Reserve a send slot; return how many seconds to wait before sending."""
+    def acquire(self, location: str, extra_limit: tuple[int, float] | None = None) -> None:
+        """Block until a request to `location` keeps every limit, and record it as sent."""
         limits = (*_LOCATION_LIMITS, *((extra_limit,) if extra_limit else ()))
-        with self._lock:
-            now = self._clock()
-            send_at = max(now, self._not_before.get(location, 0.0))
-            for count, window in limits:
-                sent = self._sent.setdefault((location, (count, window)), deque())
-                span = window + _RATE_WINDOW_MARGIN_SECONDS
-                while sent and sent[0] <= now - span:
-                    sent.popleft()
-                if len(sent) >= count:
-                    send_at = max(send_at, sent[-count] + span)
-            for limit in limits:
-                self._sent[(location, limit)].append(send_at)
-            self._not_before[location] = send_at
-            return send_at - now
+        while True:
+            with self._lock:
+                now = self._clock()
+                earliest = self._earliest(location, limits, now)
+                if earliest <= now:
+                    for limit in limits:
+                        self._sent[(location, limit)].append(now)
+                    return
+            self._sleep(earliest - now)
+
+    def _earliest(self, location: str, limits: Iterable[tuple[int, float]], now: float) -> float:
+        earliest = self._not_before.get(location, 0.0)
+        for count, window in limits:
+            sent = self._sent.setdefault((location, (count, window)), deque())
+            span = window + _RATE_WINDOW_MARGIN_SECONDS
+            while sent and sent[0] <= now - span:
+                sent.popleft()
+            if len(sent) >= count:
+                earliest = max(earliest, sent[-count] + span)
+        return earliest
 
     def pause(self, location: str, seconds: float) -> None:
         """Hold every request of a location for a while (after a 429 or an exhausted budget)."""
@@ -935,7 +950,7 @@ class ToastClient:
         self._session = requests.Session()
         self._session.headers.update({"Accept": "application/json"})
         self._token_lock = threading.Lock()
-        self.limiter = RateLimiter(clock)
+        self.limiter = RateLimiter(clock, sleep)
 
     def close(self) -> None:
         """Close the HTTP session."""
@@ -998,9 +1013,7 @@ class ToastClient:
         location = restaurant or "ip"
         status: int | None = None
         for attempt in range(1, _MAX_RATE_LIMITED_ATTEMPTS + 1):
-            wait = self.limiter.reserve(location, extra_limit)
-            if wait > 0:
-                self._sleep(wait)
+            self.limiter.acquire(location, extra_limit)
             response, failure = self._request(method, path, sealed)
             status = response.status_code if response is not None else None
             headers = response.headers if response is not None else {}
@@ -1390,11 +1403,16 @@ class RestaurantSync:
     """Fetches one restaurant's data and hands it to the emitter as batches. Runs in a worker."""
 
     def __init__(
-        self, client: ToastClient, restaurant: Restaurant, put: Callable[[Any], None]
+        self,
+        client: ToastClient,
+        restaurant: Restaurant,
+        put: Callable[[Any], None],
+        side_pool: Executor,
     ) -> None:
         self.client = client
         self.restaurant = restaurant
         self.put = put
+        self.side_pool = side_pool
         self._cash_dates_done: set[tuple[str, str]] = set()
 
     def _get(self, endpoint: Endpoint, params: Mapping[str, Any] | None = None) -> list[dict]:
@@ -1455,18 +1473,39 @@ class RestaurantSync:
         )
 
     def window(self, window: Window, resuming: bool) -> None:
-        """Fetch every per-window endpoint for one window, then mark the window done."""
-        for endpoint in PER_WINDOW:
-            try:
-                getattr(self, f"_window_{endpoint.walk}")(endpoint, window, resuming)
-            except ToastSkip as error:
-                self._skip(endpoint, error)
-            except ToastHalt as error:
-                raise ToastHalt(
-                    f"{error} (window {format_timestamp(window.start)} to "
-                    f"{format_timestamp(window.end)})"
-                ) from None
+        """Fetch every per-window endpoint for one window, then mark the window done.
+
+        Cash business days are independent requests: they run on the side pool while this
+        thread pages orders and labor; the window is done when all of them are.
+        """
+        skipped: set[str] = set()
+        pending = [
+            self.side_pool.submit(self._cash_day, endpoint, day, skipped)
+            for endpoint in PER_WINDOW
+            if endpoint.walk == "cash"
+            for day in self._cash_days(endpoint, window, resuming)
+        ]
+        try:
+            for endpoint in PER_WINDOW:
+                if endpoint.walk != "cash":
+                    self._fetch_window(endpoint, window, resuming)
+            for future in pending:
+                future.result()
+        except ToastHalt as error:
+            raise ToastHalt(
+                f"{error} (window {format_timestamp(window.start)} to "
+                f"{format_timestamp(window.end)})"
+            ) from None
+        finally:
+            for future in pending:
+                future.cancel()
         self.put(WindowDone(self.restaurant.guid, window))
+
+    def _fetch_window(self, endpoint: Endpoint, window: Window, resuming: bool) -> None:
+        try:
+            getattr(self, f"_window_{endpoint.walk}")(endpoint, window, resuming)
+        except ToastSkip as error:
+            self._skip(endpoint, error)
 
     def _window_orders(self, endpoint: Endpoint, window: Window, resuming: bool) -> None:
         params = {
@@ -1509,18 +1548,32 @@ class RestaurantSync:
             rows = _rows_of(endpoint.table, self._get(endpoint, params), self.restaurant.guid)
             self.put(Batch(self.restaurant.guid, rows))
 
-    def _window_cash(self, endpoint: Endpoint, window: Window, resuming: bool) -> None:
+    def _cash_days(self, endpoint: Endpoint, window: Window, resuming: bool) -> list[str]:
+        """The window's business days not fetched yet in this sync (a day across a window edge
+        is fetched once); a resumed sync re-reads a few days before its first window."""
         reread = _CASH_REREAD_BUSINESS_DAYS if resuming and window.first else 0
         tz, closeout = self.restaurant.time_zone, self.restaurant.closeout_hour
-        for day in business_dates(window, tz, closeout, reread):
-            if (endpoint.path, day) in self._cash_dates_done:
-                continue  # a business day across a window edge is fetched once per sync
-            self._cash_dates_done.add((endpoint.path, day))
+        days = [
+            day
+            for day in business_dates(window, tz, closeout, reread)
+            if (endpoint.path, day) not in self._cash_dates_done
+        ]
+        self._cash_dates_done.update((endpoint.path, day) for day in days)
+        return days
+
+    def _cash_day(self, endpoint: Endpoint, day: str, skipped: set[str]) -> None:
+        """One business day of cash entries or deposits. Runs on the side pool."""
+        if endpoint.path in skipped:
+            return
+        try:
             records = self._get(endpoint, {"businessDate": day})
-            rows = _rows_of(
-                endpoint.table, records, self.restaurant.guid, {"businessDate": int(day)}
-            )
-            self.put(Batch(self.restaurant.guid, rows))
+        except ToastSkip as error:
+            if endpoint.path not in skipped:
+                skipped.add(endpoint.path)
+                self._skip(endpoint, error)
+            return
+        rows = _rows_of(endpoint.table, records, self.restaurant.guid, {"businessDate": int(day)})
+        self.put(Batch(self.restaurant.guid, rows))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1710,16 +1763,17 @@ def sync_restaurant(
     settings: Settings,
     plan: SyncPlan,
     now: datetime,
-    put: Callable[[Any], None],
+    pipes: tuple[Callable[[Any], None], Executor],
 ) -> None:
     """Everything one restaurant needs this sync, in registry order. Runs in a worker."""
+    put, side_pool = pipes
     guid, partner = plan.restaurant
     restaurant, row = load_restaurant(client, guid, partner)
     put(Batch(guid, [(RESTAURANT, row)]))
     if partner and partner.get("deleted"):
         log.info(f"Restaurant {guid} is deleted in Toast; its data is no longer synced.")
         return
-    worker = RestaurantSync(client, restaurant, put)
+    worker = RestaurantSync(client, restaurant, put, side_pool)
     overlap = timedelta(minutes=_RESUME_OVERLAP_MINUTES)
     worker.once_per_sync(plan.config_since - overlap if plan.config_since else None)
     start = plan.cursor - overlap if plan.cursor else settings.initial_sync_start
@@ -1759,9 +1813,12 @@ def run_sync(
     hand_off = _HandOff()
     plans = [plan_restaurant(restaurant, emitter.state) for restaurant in restaurants]
 
+    side_threads = settings.max_workers * _SIDE_REQUESTS_PER_RESTAURANT
+    side_pool = ThreadPoolExecutor(side_threads, thread_name_prefix="toast-side")
+
     def work(plan: SyncPlan) -> None:
         try:
-            sync_restaurant(client, settings, plan, now, hand_off.put)
+            sync_restaurant(client, settings, plan, now, (hand_off.put, side_pool))
             hand_off.put(None)
         except SyncCancelled:
             return
@@ -1776,6 +1833,7 @@ def run_sync(
             _consume(hand_off, len(plans), emitter, now)
         finally:
             hand_off.cancelled.set()
+            side_pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _consume(hand_off: _HandOff, producers: int, emitter: Emitter, now: datetime) -> None:

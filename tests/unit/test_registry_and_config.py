@@ -179,11 +179,24 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
 
 
 class FakeClock:
+    """A clock that only moves when the limiter sleeps."""
+
     def __init__(self) -> None:
         self.now = 0.0
 
     def __call__(self) -> float:
         return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def sends(limiter: c.RateLimiter, clock: FakeClock, n: int, location: str, limit=None) -> list:
+    times = []
+    for _ in range(n):
+        limiter.acquire(location, limit)
+        times.append(clock.now)
+    return times
 
 
 def max_in_window(times: list[float], window: float) -> int:
@@ -192,24 +205,36 @@ def max_in_window(times: list[float], window: float) -> int:
 
 def test_limiter_keeps_a_location_under_twenty_per_second() -> None:
     clock = FakeClock()
-    limiter = c.RateLimiter(clock)
-    sends = [clock.now + limiter.reserve("r-1") for _ in range(100)]
-    assert max_in_window(sends, 1.0) <= 20
-    assert sends[-1] < 5.5  # and does not wait much longer than it must
+    limiter = c.RateLimiter(clock, clock.sleep)
+    times = sends(limiter, clock, 100, "r-1")
+    assert max_in_window(times, 1.0) <= 20
+    assert times[-1] < 5.5  # and does not wait much longer than it must
 
 
 def test_limiter_keeps_orders_bulk_under_five_per_second_and_locations_apart() -> None:
     clock = FakeClock()
-    limiter = c.RateLimiter(clock)
-    orders = [limiter.reserve("r-1", c._ORDERS_BULK_LIMIT) for _ in range(20)]
-    other = [limiter.reserve("r-2") for _ in range(20)]
+    limiter = c.RateLimiter(clock, clock.sleep)
+    orders = sends(limiter, clock, 20, "r-1", c._ORDERS_BULK_LIMIT)
     assert max_in_window(orders, 1.0) <= 5
-    assert max(other) == 0.0  # another location has its own budget
+    before = clock.now
+    sends(limiter, clock, 20, "r-2")
+    assert clock.now == before  # another location has its own budget
 
 
 def test_limiter_pause_holds_a_location() -> None:
     clock = FakeClock()
-    limiter = c.RateLimiter(clock)
+    limiter = c.RateLimiter(clock, clock.sleep)
     limiter.pause("r-1", 3.0)
-    assert limiter.reserve("r-1") == 3.0
-    assert limiter.reserve("r-2") == 0.0
+    limiter.acquire("r-2")
+    assert clock.now == 0.0
+    limiter.acquire("r-1")
+    assert clock.now == 3.0
+
+
+def test_limiter_admits_a_late_thread_only_within_the_limit() -> None:
+    clock = FakeClock()
+    limiter = c.RateLimiter(clock, clock.sleep)
+    sends(limiter, clock, 20, "r-1")
+    clock.now += 0.5  # a thread wakes late: the window still holds 20 sends
+    limiter.acquire("r-1")
+    assert clock.now >= 1.0
