@@ -569,17 +569,6 @@ ALL_TABLES: tuple[Table, ...] = tuple(
 )
 
 
-def schema(configuration: dict) -> list[dict]:
-    """Declare every table with its primary key and the column types that matter.
-
-    Derived from the registry; configuration is not needed (and not validated) here.
-    """
-    return [
-        {"table": t.name, "primary_key": list(t.primary_key), "columns": dict(t.columns)}
-        for t in ALL_TABLES
-    ]
-
-
 # ---------------------------------------------------------------------------------------------
 # Configuration
 # ---------------------------------------------------------------------------------------------
@@ -730,6 +719,19 @@ def validate_configuration(
         restaurant_guids=_restaurant_guids(configuration.get("restaurantGuids") or ""),
         max_workers=_max_workers(configuration.get("maxWorkers") or str(_DEFAULT_WORKERS)),
     )
+
+
+def schema(configuration: dict) -> list[dict]:
+    """Declare every table with its primary key and the column types that matter.
+
+    Derived from the registry. A bad configuration is rejected here already, so `fivetran debug`
+    and Fivetran's setup fail at once with a message naming the key.
+    """
+    validate_configuration(configuration)
+    return [
+        {"table": t.name, "primary_key": list(t.primary_key), "columns": dict(t.columns)}
+        for t in ALL_TABLES
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -60,8 +60,18 @@ CONTRACT_TABLES = {
 }
 
 
+GOOD = {
+    "clientId": "id",
+    "clientSecret": "very-secret-value",
+    "userAccessType": "TOAST_MACHINE_CLIENT",
+    "domain": "ws-api.toasttab.com",
+    "initialSyncStart": "2024-01-01T00:00:00.000Z",
+    "key": Fernet.generate_key().decode(),
+}
+
+
 def test_schema_declares_every_contract_table_exactly_once() -> None:
-    names = [entry["table"] for entry in c.schema({})]
+    names = [entry["table"] for entry in c.schema(GOOD)]
     assert len(names) == len(set(names))
     assert set(names) == CONTRACT_TABLES
 
@@ -79,19 +89,12 @@ def test_per_restaurant_objects_are_keyed_by_restaurant_too() -> None:
     assert all("restaurantId" in table.primary_key for table in per_restaurant)
 
 
-def test_schema_needs_no_configuration() -> None:
-    assert c.schema({}) == c.schema({"clientId": "x"})
+def test_schema_rejects_a_bad_configuration_naming_the_key() -> None:
+    with pytest.raises(c.ConfigurationError, match="'key'"):
+        c.schema({**GOOD, "key": "short"})
 
 
 NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
-GOOD = {
-    "clientId": "id",
-    "clientSecret": "very-secret-value",
-    "userAccessType": "TOAST_MACHINE_CLIENT",
-    "domain": "ws-api.toasttab.com",
-    "initialSyncStart": "2024-01-01T00:00:00.000Z",
-    "key": Fernet.generate_key().decode(),
-}
 
 
 def test_a_good_configuration_is_parsed() -> None:
