@@ -108,6 +108,7 @@ _LONG = "LONG"
 _DOUBLE = "DOUBLE"  # money and rates: an undeclared float would be a 32-bit FLOAT (sdk_notes §1)
 _JSON = "JSON"
 
+_STRING = "STRING"  # Toast text that can be all digits (phone, display number): never a number
 _AUDITED = {"createdDate": _TS, "modifiedDate": _TS, "deletedDate": _TS, "deleted": _BOOL}
 _VOIDABLE = {"voided": _BOOL, "voidDate": _TS, "voidBusinessDate": _INT}
 
@@ -128,6 +129,7 @@ class Table:
         children: list fields that become child tables.
         link_column: column for "link" and "scalar" keys.
         unprefixed: nested objects flattened without a prefix (restaurant `general`).
+        whole: nested objects kept whole as JSON (maps keyed by ids would make a column per id).
     """
 
     name: str
@@ -139,6 +141,7 @@ class Table:
     children: tuple[Child, ...] = ()
     link_column: str | None = None
     unprefixed: tuple[str, ...] = ()
+    whole: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,9 @@ def _applied_discount(name: str, parent_fk: str, context_key: str, combo: bool) 
 
 
 _SELECTION_COLUMNS = {
+    "itemMultiLocationId": _STRING,
+    "itemGroupMultiLocationId": _STRING,
+    "optionGroupMultiLocationId": _STRING,
     "quantity": _DOUBLE,
     "price": _DOUBLE,
     "preDiscountPrice": _DOUBLE,
@@ -249,6 +255,7 @@ PAYMENT = Table(
     primary_key=("id",),
     foreign_keys=("restaurantId",),
     columns={
+        "last4Digits": _STRING,
         "paidDate": _TS,
         "paidBusinessDate": _INT,
         "amount": _DOUBLE,
@@ -273,6 +280,10 @@ CHECK = Table(
     columns={
         **_AUDITED,
         **_VOIDABLE,
+        "displayNumber": _STRING,
+        "tabName": _STRING,
+        "customerPhone": _STRING,
+        "customerPhoneCountryCode": _STRING,
         "openedDate": _TS,
         "closedDate": _TS,
         "paidDate": _TS,
@@ -324,6 +335,8 @@ ORDERS = Table(
     columns={
         **_AUDITED,
         **_VOIDABLE,
+        "displayNumber": _STRING,
+        "deliveryInfoZipCode": _STRING,
         "openedDate": _TS,
         "promisedDate": _TS,
         "estimatedFulfillmentDate": _TS,
@@ -416,7 +429,7 @@ JOB = Table(
     name="job",
     primary_key=("id", "restaurantId"),
     foreign_keys=("restaurantId",),
-    columns={**_AUDITED, "defaultWage": _DOUBLE, "tipped": _BOOL},
+    columns={**_AUDITED, "code": _STRING, "defaultWage": _DOUBLE, "tipped": _BOOL},
 )
 
 EMPLOYEE = Table(
@@ -424,7 +437,12 @@ EMPLOYEE = Table(
     primary_key=("id", "restaurantId"),
     foreign_keys=("restaurantId",),
     context_key="employeeId",
-    columns=_AUDITED,
+    columns={
+        **_AUDITED,
+        **dict.fromkeys(
+            ("phoneNumber", "phoneNumberCountryCode", "passcode", "externalEmployeeId"), _STRING
+        ),
+    },
     children=(
         Child(
             "jobReferences",
@@ -455,7 +473,12 @@ RESTAURANT = Table(
     name="restaurant",
     primary_key=("id",),
     unprefixed=("general", "location"),
+    whole=("schedules",),
     columns={
+        "schedules": _JSON,
+        "phone": _STRING,
+        "phoneCountryCode": _STRING,
+        "zipCode": _STRING,
         "closeoutHour": _INT,
         "firstBusinessDate": _INT,
         "archived": _BOOL,
@@ -471,12 +494,13 @@ RESTAURANT = Table(
 
 
 def _config_table(name: str, columns: Mapping[str, str] | None = None) -> Table:
-    """Configuration objects are per restaurant: the same guid can exist at several locations."""
+    """Configuration objects are per restaurant: the same guid can exist at several locations.
+    Names can be all digits (table "12"), so they are declared text."""
     return Table(
         name=name,
         primary_key=("id", "restaurantId"),
         foreign_keys=("restaurantId",),
-        columns=columns or {},
+        columns={"name": _STRING, "externalId": _STRING, **(columns or {})},
     )
 
 
@@ -491,7 +515,7 @@ CONFIG_TABLES: dict[str, Table] = {
     ),
     "menus": _config_table("menu"),
     "menuGroups": _config_table("menu_group"),
-    "menuItems": _config_table("menu_item", {"calories": _INT}),
+    "menuItems": _config_table("menu_item", {"calories": _INT, "plu": _STRING, "sku": _STRING}),
     "restaurantServices": _config_table("restaurant_service"),
     "revenueCenters": _config_table("revenue_center"),
     "salesCategories": _config_table("sale_category"),
@@ -1230,7 +1254,12 @@ def build_row(
     if table.key == "link":
         return {**parents, table.link_column: record.get("guid")}
     child_fields = [child.source for child in table.children]
-    row = flatten(record, skip=child_fields, unprefixed=table.unprefixed)
+    row = flatten(
+        {k: v for k, v in record.items() if k not in table.whole},
+        skip=child_fields,
+        unprefixed=table.unprefixed,
+    )
+    row.update({k: record[k] for k in table.whole if k in record})
     if table.key == "hash":
         row["guid"] = record.get("guid")
         row.pop("id", None)
