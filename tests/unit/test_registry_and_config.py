@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -241,3 +242,23 @@ def test_limiter_admits_a_late_thread_only_within_the_limit() -> None:
     clock.now += 0.5  # a thread wakes late: the window still holds 20 sends
     limiter.acquire("r-1")
     assert clock.now >= 1.0
+
+
+def test_an_exhausted_slice_in_toasts_headers_pauses_the_location_until_its_reset() -> None:
+    clock = FakeClock()
+    settings = c.validate_configuration(GOOD, NOW)
+    client = c.ToastClient(settings, c.TokenCache(settings.fernet, None), clock.sleep, clock)
+    reset = {
+        "X-Toast-RateLimit-Remaining": "0",
+        "X-Toast-RateLimit-Reset": str(int(time.time()) + 5),
+    }
+    client._slow_down("r-1", reset)
+    client.limiter.acquire("r-2")
+    assert clock.now == 0.0
+    client.limiter.acquire("r-1")
+    assert 3.5 <= clock.now <= 5.5
+    client._slow_down("r-1", {"X-Toast-RateLimit-Remaining": "7"})
+    before = clock.now
+    client.limiter.acquire("r-1")
+    assert clock.now == before
+    client.close()
