@@ -1205,7 +1205,7 @@ def flatten(
     for key, value in record.items():
         if key in skipped:
             continue
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):  # JSON objects are dicts; an ABC check costs 3x more
             inner = prefix if key in unprefixed else _column(prefix, key)
             row.update(flatten(value, prefix=inner))
         else:
@@ -1271,10 +1271,15 @@ def build_row(
     )
 
 
-def _occurrences(items: Iterable[Any]) -> Iterator[tuple[int, Any]]:
-    """Pair each item with how many identical items came before it."""
+def _occurrences(table: Table, items: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+    """Pair each item with how many identical items came before it. Only items keyed by their
+    content (no guid) need the count; the others get 0 without being serialized."""
     seen: Counter[str] = Counter()
     for item in items:
+        by_content = table.key == "hash" or (table.key == "guid_or_hash" and not item.get("guid"))
+        if not by_content:
+            yield 0, item
+            continue
         canonical = json.dumps(item, sort_keys=True, default=str)
         yield seen[canonical], item
         seen[canonical] += 1
@@ -1291,7 +1296,7 @@ def explode(
     child_context = {**context, table.context_key: row["id"]} if table.context_key else context
     for child in table.children:
         child_table = child.table or table
-        for count, item in _occurrences(record.get(child.source) or ()):
+        for count, item in _occurrences(child_table, record.get(child.source) or ()):
             yield from explode(child_table, item, child_context, count)
 
 
