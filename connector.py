@@ -1394,6 +1394,8 @@ class Batch:
     had last time and no longer has are deleted. `listing`: the complete set of keys a full
     listing of that table found at the restaurant; keys it had last time and no longer has are
     deleted. `listed` names the table of an incremental listing whose keys are remembered.
+    `new_only`: a full listing whose changed objects came in an incremental listing already,
+    so only objects never seen before are upserted.
     """
 
     restaurant: str
@@ -1401,6 +1403,7 @@ class Batch:
     parent: tuple[str, str, str] | None = None  # (kind, guid, modifiedDate)
     listing: tuple[str, set[Key]] | None = None
     listed: str | None = None
+    new_only: bool = False  # of a listing, upsert only objects not seen before
 
 
 @dataclass
@@ -1486,7 +1489,7 @@ class RestaurantSync:
             return
         changed = self._listing(endpoint, {"lastModified": format_timestamp(since)})
         self.put(Batch(self.restaurant.guid, changed, listed=name))
-        self.put(Batch(self.restaurant.guid, full, listing=listing))
+        self.put(Batch(self.restaurant.guid, full, listing=listing, new_only=True))
 
     def _listing(self, endpoint: Endpoint, params: Mapping[str, Any]) -> list[Row]:
         """All pages of a config listing; a 409 restarts it from the first page (bounded)."""
@@ -1649,10 +1652,13 @@ class Ledger:
 
     def replace(self, restaurant: str, name: str, keys: set[Key], modified: str = "") -> set[Key]:
         """Remember `keys` under `name`; return the keys remembered before that are gone now."""
-        entries = self._entries(restaurant)
-        before = {_key_of_line(line) for line in entries.get(name, ["", []])[1]}
-        entries[name] = [modified, sorted(_key_line(key) for key in keys)]
+        before = self.keys(restaurant, name)
+        self._entries(restaurant)[name] = [modified, sorted(_key_line(key) for key in keys)]
         return before - keys
+
+    def keys(self, restaurant: str, name: str) -> set[Key]:
+        """The keys remembered under `name`."""
+        return {_key_of_line(line) for line in self._entries(restaurant).get(name, ["", []])[1]}
 
     def add(self, restaurant: str, name: str, keys: set[Key]) -> None:
         """Remember `keys` under `name` too (an incremental listing adds, never removes)."""
@@ -1689,7 +1695,11 @@ class Emitter:
     def emit(self, batch: Batch) -> None:
         """Upsert the rows (deleting those Toast flags deleted), then delete vanished objects."""
         counts = self.counts.setdefault(batch.restaurant, Counter())
-        for table, row in batch.rows:
+        rows = batch.rows
+        if batch.new_only and batch.listing is not None:
+            known = self.ledger.keys(batch.restaurant, batch.listing[0])
+            rows = [(t, r) for t, r in rows if (t.name, primary_key_of(t, r)) not in known]
+        for table, row in rows:
             # Never wrapped in try: a caught coercion error would silently drop the row.
             op.upsert(table=table.name, data=row)
             counts[table.name] += 1
@@ -1750,7 +1760,8 @@ def discover_restaurants(client: ToastClient, settings: Settings) -> list[Discov
             "group) credentials cannot call it: set 'restaurantGuids' in the configuration. "
             f"({error})"
         ) from None
-    return [(record["restaurantGuid"].lower(), record) for record in records]
+    by_guid = {record["restaurantGuid"].lower(): record for record in records}
+    return list(by_guid.items())
 
 
 def load_restaurant(

@@ -309,3 +309,31 @@ def test_a_bad_configuration_fails_the_sync_before_any_request(
 
 def test_initial_sync_start_is_where_history_begins() -> None:
     assert INITIAL_SYNC_START.startswith("2026-09-01")
+
+
+def test_given_a_second_sync_then_config_writes_only_changed_and_new_objects(
+    project: Project, toast: FakeToast, no_wait: list[float]
+) -> None:
+    configuration = make_configuration(toast, restaurantGuids=R1)
+    project.sync(configuration)
+    items = toast.world.config[R1]["menuItems"]
+    changed, untouched = items[1], items[2]
+    changed["name"] = "Renamed burger"
+    changed["_lastModified"] = toast_time(now_utc())
+    added = {**untouched, "guid": "c0000006-0001-4000-8000-0000000000aa", "name": "New item"}
+    items.append(added)
+    del toast.requests[:]
+
+    warehouse = project.sync(configuration).warehouse
+
+    def synced(guid: str) -> str:
+        return warehouse.query(
+            "SELECT CAST(_fivetran_synced AS VARCHAR) FROM tester.menu_item WHERE id = ?", guid
+        )[0][0]
+
+    assert synced(changed["guid"]) > synced(untouched["guid"])
+    assert synced(added["guid"]) > synced(untouched["guid"])
+    assert warehouse.row("menu_item", changed["guid"])["name"] == "Renamed burger"
+    requests = [r for r in toast.requests if r.path == "/config/v2/menuItems"]
+    assert any("lastModified" in r.params for r in requests)
+    assert any("lastModified" not in r.params for r in requests)  # the full re-list
