@@ -644,6 +644,7 @@ class Settings:
     initial_sync_start: datetime
     fernet: Fernet = field(repr=False)
     restaurant_guids: tuple[str, ...] = ()
+    management_group_guid: str | None = None
     max_workers: int = _DEFAULT_WORKERS
 
 
@@ -712,6 +713,19 @@ def _restaurant_guids(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(guid.lower() for guid in guids))
 
 
+def _management_group(text: str, restaurant_guids: tuple[str, ...]) -> str | None:
+    if not text.strip():
+        return None
+    if not _GUID.match(text.strip()):
+        raise ConfigurationError("configuration key 'managementGroupGuid' must be a GUID")
+    if not restaurant_guids:
+        raise ConfigurationError(
+            "configuration key 'managementGroupGuid' needs one restaurant GUID of that group in "
+            "'restaurantGuids': Toast lists a group's restaurants only for one of its members"
+        )
+    return text.strip().lower()
+
+
 def _max_workers(text: str) -> int:
     if not text.strip().isdigit() or not 1 <= int(text) <= _MAX_WORKERS:
         raise ConfigurationError(
@@ -733,6 +747,7 @@ def validate_configuration(
         raise ConfigurationError(
             "configuration key 'userAccessType' must be TOAST_MACHINE_CLIENT (Toast's only value)"
         )
+    guids = _restaurant_guids(configuration.get("restaurantGuids") or "")
     return Settings(
         client_id=configuration["clientId"].strip(),
         client_secret=Secret(configuration["clientSecret"].strip()),
@@ -740,7 +755,10 @@ def validate_configuration(
         base_url=_base_url(configuration["domain"]),
         initial_sync_start=_initial_sync_start(configuration["initialSyncStart"], now),
         fernet=_fernet(configuration["key"]),
-        restaurant_guids=_restaurant_guids(configuration.get("restaurantGuids") or ""),
+        restaurant_guids=guids,
+        management_group_guid=_management_group(
+            configuration.get("managementGroupGuid") or "", guids
+        ),
         max_workers=_max_workers(configuration.get("maxWorkers") or str(_DEFAULT_WORKERS)),
     )
 
@@ -1749,7 +1767,13 @@ Discovered = tuple[str, Mapping[str, Any] | None]  # restaurant guid, partners r
 
 
 def discover_restaurants(client: ToastClient, settings: Settings) -> list[Discovered]:
-    """The restaurants to sync: the configured GUIDs, or every one the partners API lists."""
+    """The restaurants to sync: the configured GUIDs (and, with a management group, every
+    restaurant of that group), or else every restaurant the partners API lists."""
+    if settings.management_group_guid:
+        path = f"/restaurants/v1/groups/{settings.management_group_guid}/restaurants"
+        members = client.get(path, settings.restaurant_guids[0]).json() or []
+        guids = (*settings.restaurant_guids, *(member["guid"].lower() for member in members))
+        return [(guid, None) for guid in dict.fromkeys(guids)]
     if settings.restaurant_guids:
         return [(guid, None) for guid in settings.restaurant_guids]
     try:
@@ -1991,6 +2015,12 @@ def configuration_form() -> ConfigurationForm:
             "Restaurant GUIDs",
             description="Comma-separated. Required for Standard API access credentials, which "
             "cannot list restaurants; empty: every restaurant the partners API lists.",
+        ),
+        text(
+            "managementGroupGuid",
+            "Management group GUID",
+            description="Optional, with Standard API access: sync every restaurant of this "
+            "group; 'restaurantGuids' must name one of them.",
         ),
         text("maxWorkers", "Parallel restaurants", placeholder=str(_DEFAULT_WORKERS)),
     )

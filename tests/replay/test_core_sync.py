@@ -21,6 +21,7 @@ from tests.fake_toast import (
     COMBO_DISCOUNT_ORDER,
     DEEP_MODIFIER_ORDER,
     EDGE_ORDER,
+    MANAGEMENT_GROUP,
     NULL_GUID_TAX_ORDER,
     R1,
     R2,
@@ -289,6 +290,19 @@ def test_configured_restaurant_guids_replace_the_partners_api(
     assert result.warehouse.ids("restaurant") == {R2}
     assert result.warehouse.row("restaurant", R2)["time_zone"] == "America/Los_Angeles"
     assert {r.restaurant for r in toast.requests if r.restaurant} == {R2}
+
+
+def test_a_management_group_lists_its_restaurants_for_standard_api_credentials(
+    project: Project, toast: FakeToast, no_wait: list[float]
+) -> None:
+    configuration = make_configuration(
+        toast, restaurantGuids=R3, managementGroupGuid=MANAGEMENT_GROUP
+    )
+    result = project.sync(configuration)
+    assert toast.requests_to("/partners/v1/restaurants") == []
+    assert result.warehouse.ids("restaurant") == {R1, R2, R3}
+    group = toast.requests_to(f"/restaurants/v1/groups/{MANAGEMENT_GROUP}/restaurants")
+    assert [r.restaurant for r in group] == [R3]
 
 
 @pytest.mark.parametrize(

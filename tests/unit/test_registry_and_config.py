@@ -126,6 +126,12 @@ def test_an_explicit_scheme_and_port_are_honoured() -> None:
         pytest.param({"key": "not-a-fernet-key"}, "key", id="bad-key"),
         pytest.param({"restaurantGuids": "abc, 123"}, "restaurantGuids", id="bad-guids"),
         pytest.param({"maxWorkers": "0"}, "maxWorkers", id="workers"),
+        pytest.param({"managementGroupGuid": "x"}, "managementGroupGuid", id="group-guid"),
+        pytest.param(
+            {"managementGroupGuid": "10000000-0000-4000-8000-000000000001"},
+            "managementGroupGuid",
+            id="group-without-member",
+        ),
     ],
 )
 def test_a_bad_configuration_names_the_key(changes: dict, named: str) -> None:

@@ -25,6 +25,7 @@ def test_the_form_lists_every_configuration_key() -> None:
         "initialSyncStart",
         "key",
         "restaurantGuids",
+        "managementGroupGuid",
         "maxWorkers",
     ]
     assert [func.__name__ for _, func in form._tests] == ["test_connection"]
