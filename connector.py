@@ -1977,56 +1977,81 @@ CLOCK: Callable[[], float] = time.monotonic
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _FormField:
+    """One text field of the setup form (userAccessType, with one value, is a dropdown)."""
+
+    name: str
+    label: str
+    required: bool = False
+    secret: bool = False
+    placeholder: str | None = None
+    description: str | None = None
+
+
+_FORM_FIELDS = (
+    _FormField("clientId", "Client ID", required=True, description="Toast API client ID."),
+    _FormField("clientSecret", "Client secret", required=True, secret=True),
+    _FormField(
+        "domain",
+        "API host",
+        required=True,
+        placeholder="ws-api.toasttab.com",
+        description="The host Toast gave you (no path); https is assumed.",
+    ),
+    _FormField(
+        "initialSyncStart",
+        "Sync history from",
+        required=True,
+        placeholder="2024-01-01T00:00:00.000Z",
+        description="ISO 8601 timestamp; the first sync starts here.",
+    ),
+    _FormField(
+        "key",
+        "Fernet key",
+        required=True,
+        secret=True,
+        description="Encrypts the cached Toast token in the connector state.",
+    ),
+    _FormField(
+        "restaurantGuids",
+        "Restaurant GUIDs",
+        description="Comma-separated. Required for Standard API access credentials, which "
+        "cannot list restaurants; empty: every restaurant the partners API lists.",
+    ),
+    _FormField(
+        "managementGroupGuid",
+        "Management group GUID",
+        description="Optional, with Standard API access: sync every restaurant of this "
+        "group; 'restaurantGuids' must name one of them.",
+    ),
+    _FormField("maxWorkers", "Parallel restaurants", placeholder=str(_DEFAULT_WORKERS)),
+)
+
+
 def configuration_form() -> ConfigurationForm:
     """The setup form: every configuration key, and a test that logs in and lists restaurants."""
-    text, password = form_field.TextField, form_field.TextField.password
-    fields = (
-        text("clientId", "Client ID", required=True, description="Toast API client ID."),
-        text("clientSecret", "Client secret", password, required=True),
-        form_field.DropdownField(
-            "userAccessType",
-            "User access type",
-            fields=[form_field.DropdownFieldParam(value="TOAST_MACHINE_CLIENT")],
-            required=True,
-        ),
-        text(
-            "domain",
-            "API host",
-            required=True,
-            placeholder="ws-api.toasttab.com",
-            description="The host Toast gave you (no path); https is assumed.",
-        ),
-        text(
-            "initialSyncStart",
-            "Sync history from",
-            required=True,
-            placeholder="2024-01-01T00:00:00.000Z",
-            description="ISO 8601 timestamp; the first sync starts here.",
-        ),
-        text(
-            "key",
-            "Fernet key",
-            password,
-            required=True,
-            description="Encrypts the cached Toast token in the connector state.",
-        ),
-        text(
-            "restaurantGuids",
-            "Restaurant GUIDs",
-            description="Comma-separated. Required for Standard API access credentials, which "
-            "cannot list restaurants; empty: every restaurant the partners API lists.",
-        ),
-        text(
-            "managementGroupGuid",
-            "Management group GUID",
-            description="Optional, with Standard API access: sync every restaurant of this "
-            "group; 'restaurantGuids' must name one of them.",
-        ),
-        text("maxWorkers", "Parallel restaurants", placeholder=str(_DEFAULT_WORKERS)),
-    )
     form = ConfigurationForm()
-    for field_ in fields:
+    for spec in _FORM_FIELDS:
+        kind = form_field.TextField.password if spec.secret else form_field.TextField.plain_text
+        field_ = form_field.TextField(
+            spec.name,
+            spec.label,
+            kind,
+            required=spec.required,
+            placeholder=spec.placeholder,
+            description=spec.description,
+        )
         form.add_field(field_)
+        if spec.name == "clientSecret":
+            form.add_field(
+                form_field.DropdownField(
+                    "userAccessType",
+                    "User access type",
+                    fields=[form_field.DropdownFieldParam(value="TOAST_MACHINE_CLIENT")],
+                    required=True,
+                )
+            )
     form.add_test(label="Log in to Toast and list reachable restaurants", func=test_connection)
     return form
 
