@@ -789,12 +789,13 @@ class ToastSkip(ToastError):
     """A permanent answer (403, 400, repeated 401): skip this request or endpoint, sync goes on."""
 
 
-class ToastConflict(ToastError):
-    """409: the restaurant published configuration while we paged; restart the listing."""
-
-
 class ToastHalt(ToastError):
     """The same request kept failing past its retry budget: the sync must stop."""
+
+
+class ToastConflict(ToastHalt):
+    """409: the restaurant published configuration while we paged; a config listing restarts
+    (see RestaurantSync._listing); anywhere else Toast does not send it and the sync stops."""
 
 
 class ToastAuthError(ToastHalt):
@@ -842,6 +843,9 @@ _STATUS_ACTIONS = {
     409: "restart",  # config published while paging: list again from the first page (§3)
     429: "retry",  # rate limited: wait as Retry-After or X-Toast-RateLimit-Reset says (§4)
 }
+
+
+_RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 def classify_response(
@@ -1056,6 +1060,8 @@ class ToastClient:
         """
         location = restaurant or "ip"
         status: int | None = None
+        failure: str | None = None
+        attempt = 0
         for attempt in range(1, _MAX_RATE_LIMITED_ATTEMPTS + 1):
             self.limiter.acquire(location, extra_limit)
             response, failure = self._request(method, path, sealed)
@@ -1064,9 +1070,9 @@ class ToastClient:
             if response is not None:
                 self._slow_down(location, headers)
             action = classify_response(status, headers, attempt, time.time())
+            if action.kind == "halt" and (status is None or status in _RETRIED_STATUSES):
+                break
             if action.kind != "retry":
-                if response is None:
-                    break
                 return response
             log.warning(
                 f"{method} {path} (restaurant {restaurant or '-'}): {status or failure}; "
@@ -1077,8 +1083,8 @@ class ToastClient:
             else:
                 self._sleep(action.wait_seconds)
         raise ToastHalt(
-            f"{method} {path} for restaurant {restaurant or '-'} kept failing; last status "
-            f"{status or 'no response'}"
+            f"{method} {path} for restaurant {restaurant or '-'} failed {attempt} times in a "
+            f"row; last status {status or failure}"
         )
 
     def _request(
@@ -1329,7 +1335,8 @@ def build_restaurant_row(
     """One `restaurant` row from the partners record and the restaurant info (either may lack)."""
     row: dict[str, Any] = {}
     if partner:
-        row.update(flatten({k: v for k, v in partner.items() if k != "restaurantGuid"}))
+        skip = ("restaurantGuid", "restaurantName")  # the id, and `name` (the info's wins)
+        row.update(flatten({k: v for k, v in partner.items() if k not in skip}))
         row["name"] = partner.get("restaurantName")
     if info:
         row.update({k: v for k, v in build_row(RESTAURANT, info, {}, 0).items() if v is not None})

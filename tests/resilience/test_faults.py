@@ -46,7 +46,10 @@ def test_given_429_bursts_with_retry_after_then_the_client_waits_and_loses_nothi
 
     assert statuses(toast, "/orders/v2/ordersBulk")[:4] == [429, 429, 429, 200]
     assert result.warehouse.count("orders") == len(toast.world.orders[R3])
-    assert sum(1 for wait in no_wait if wait >= 6.9) == 3, no_wait
+    # Every thread of the location waits out the pause (the cash side pool too): at least one
+    # wait per 429, none longer than Retry-After.
+    assert sum(1 for wait in no_wait if wait >= 6.9) >= 3, no_wait
+    assert max(no_wait) <= 7.05
 
 
 def test_given_429_with_only_a_reset_header_then_the_client_waits_until_the_reset(
@@ -59,7 +62,9 @@ def test_given_429_with_only_a_reset_header_then_the_client_waits_until_the_rese
     result = project.sync(make_configuration(toast, restaurantGuids=R3))
 
     assert result.warehouse.count("orders") == len(toast.world.orders[R3])
-    assert sum(1 for wait in no_wait if 20 <= wait <= 31) == 1, no_wait
+    long_waits = [wait for wait in no_wait if wait >= 20]
+    assert long_waits, no_wait
+    assert max(long_waits) <= 31
 
 
 def test_given_random_5xx_and_dropped_connections_then_the_warehouse_equals_a_clean_run(
