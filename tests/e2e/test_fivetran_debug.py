@@ -1,0 +1,155 @@
+"""`fivetran debug` as a user runs it: a full sync of the recorded world, a resumed sync, and a
+sync that crashes, asserted on the exit code, the DuckDB warehouse, the state file, the requests
+the fake Toast server saw, and everything the crash left behind."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.conftest import INITIAL_SYNC_START
+from tests.e2e.conftest import CliRuns
+from tests.fake_toast import R3
+from tests.replay import oracle
+
+pytestmark = pytest.mark.e2e
+
+START = datetime.fromisoformat(INITIAL_SYNC_START.replace("Z", "+00:00"))
+LOGIN = "/authentication/v1/authentication/login"
+ORDERS_BULK = "/orders/v2/ordersBulk"
+RESUME_OVERLAP = timedelta(minutes=5)
+
+# Every table of the destination contract (tests/replay/oracle.py writes them from it).
+CONTRACT_TABLES = {table for fk in oracle.FOREIGN_KEYS for table in (fk[0], fk[2])} | set(
+    oracle.CONFIG_TABLES.values()
+)
+
+
+def toast_timestamp(text: str) -> datetime:
+    """Parse Toast's `2026-09-01T00:00:00.000+0000`."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def test_given_the_recorded_world_when_fivetran_debug_runs_then_it_exits_0_with_every_table(
+    cli_runs: CliRuns,
+) -> None:
+    first = cli_runs.first
+    assert first.returncode == 0, first.tail()
+    assert "SYNC SUCCEEDED" in first.output
+    assert set(cli_runs.first_counts) >= CONTRACT_TABLES
+    assert len(CONTRACT_TABLES) == 47
+
+
+def test_given_a_full_sync_then_every_table_holds_exactly_the_rows_of_the_source(
+    cli_runs: CliRuns,
+) -> None:
+    expected = oracle.expected_rows(cli_runs.server.world, START, cli_runs.first_finished)
+    actual = {table: cli_runs.first_counts.get(table, 0) for table in expected}
+    assert actual == dict(expected)
+    assert all(cli_runs.first_counts[table] > 0 for table in CONTRACT_TABLES)
+
+
+def test_given_a_finished_sync_when_fivetran_debug_runs_again_then_it_resumes_from_state(
+    cli_runs: CliRuns,
+) -> None:
+    second = cli_runs.second
+    assert second.returncode == 0, second.tail()
+    assert [r for r in second.requests if r.path == LOGIN] == [], "the cached token was not used"
+    cursors = {
+        guid: toast_timestamp(restaurant["cursor"])
+        for guid, restaurant in cli_runs.first_state["restaurants"].items()
+    }
+    orders_requests = [r for r in second.requests if r.path == ORDERS_BULK]
+    assert {r.restaurant for r in orders_requests} == set(cursors)
+    for request in orders_requests:
+        start = toast_timestamp(request.params["startDate"])
+        assert start >= cursors[request.restaurant] - RESUME_OVERLAP, request.params
+
+
+def test_given_a_resumed_sync_then_the_warehouse_still_equals_the_source(
+    cli_runs: CliRuns,
+) -> None:
+    warehouse = cli_runs.project.warehouse
+    expected = oracle.expected_rows(cli_runs.server.world, START, datetime.now(timezone.utc))
+    assert {table: warehouse.count(table) for table in expected} == dict(expected)
+    for child, column, parent, parent_column in oracle.FOREIGN_KEYS:
+        dangling = warehouse.query(
+            f'SELECT count(*) FROM tester."{child}" c WHERE c.{column} IS NOT NULL AND NOT '
+            f'EXISTS (SELECT 1 FROM tester."{parent}" p WHERE p.{parent_column} = c.{column})'
+        )[0][0]
+        assert dangling == 0, f"{child}.{column} -> {parent}.{parent_column}"
+
+
+def test_given_an_endpoint_failing_for_ever_when_fivetran_debug_runs_then_it_exits_1_naming_it(
+    cli_runs: CliRuns,
+) -> None:
+    crash = cli_runs.crash
+    assert crash.returncode == 1, crash.tail()
+    assert "SYNC FAILED" in crash.output
+    halt = rf"{ORDERS_BULK} for restaurant {R3} failed \d+ times in a row; last status 500"
+    assert re.search(halt, crash.output), crash.tail()
+    assert "(window 2026-09-01T00:00:00.000+0000 to 2026-10-01T00:00:00.000+0000)" in crash.output
+    failed = [r for r in crash.requests if r.path == ORDERS_BULK and r.restaurant == R3]
+    assert [r.status for r in failed] == [500] * 6  # _MAX_TRANSIENT_ATTEMPTS, then the halt
+
+
+def _secrets_of(cli_runs: CliRuns) -> dict[str, str]:
+    """Each secret of the crash run, with the shorter pieces that a cut repr could leave."""
+    configuration = cli_runs.crash_project.configuration
+    needles = {
+        "client secret": configuration["clientSecret"],
+        "client secret (start)": configuration["clientSecret"][:20],
+        "Fernet key": configuration["key"],
+        "Fernet key (start)": configuration["key"][:16],
+    }
+    tokens = {
+        r.authorization.removeprefix("Bearer ")
+        for r in cli_runs.crash_server.requests
+        if r.authorization
+    }
+    assert tokens, "the crash run sent no token: nothing to look for"
+    for number, token in enumerate(sorted(tokens)):
+        needles[f"token {number}"] = token
+        needles[f"token {number} (start)"] = token[:48]  # JWT header and the claims' start
+        needles[f"token {number} (signature)"] = token.rsplit(".", 1)[1]
+    return needles
+
+
+def _left_behind(cli_runs: CliRuns) -> dict[str, str]:
+    """Every text the crash run left: its output, the crash reports and the state file."""
+    project = cli_runs.crash_project.path
+    reports = sorted((project / "crash-reports").glob("*"))
+    assert reports, "the crash left no crash report: nothing to look in"
+    texts = {"output": cli_runs.crash.output}
+    for path in [*reports, project / "files" / "state.json"]:
+        texts[str(path.relative_to(project))] = path.read_text(errors="replace")
+    return texts
+
+
+def test_given_a_crash_then_no_secret_appears_in_its_output_crash_reports_or_state(
+    cli_runs: CliRuns,
+) -> None:
+    needles = _secrets_of(cli_runs)
+    texts = _left_behind(cli_runs)
+    leaks = [
+        f"{what} in {where}"
+        for where, text in texts.items()
+        for what, needle in needles.items()
+        if needle in text
+    ]
+    assert leaks == []
+
+
+def test_given_a_crash_then_the_state_keeps_the_finished_windows_and_the_token_encrypted(
+    cli_runs: CliRuns,
+) -> None:
+    state = cli_runs.crash_project.state()
+    fernet = Fernet(cli_runs.crash_project.configuration["key"].encode())
+    cached = fernet.decrypt(state["token"].encode()).decode()
+    sent = {r.authorization for r in cli_runs.crash_server.requests if r.authorization}
+    assert any(token in cached for token in (a.removeprefix("Bearer ") for a in sent))
+    assert R3 not in state["restaurants"] or "cursor" not in state["restaurants"][R3]
+    assert any("cursor" in restaurant for restaurant in state["restaurants"].values())

@@ -1,0 +1,394 @@
+"""The sandbox: `fivetran debug` syncs the recorded Toast world from a local fake Toast server.
+
+Run it as `bash tests/sandbox.sh` (which prepares .venv first) or, with .venv ready, as
+`.venv/bin/python -m tests.sandbox` from the repository root. Each run is a clean full sync:
+
+1. refuse to touch files/warehouse.db or files/state.json unless an earlier sandbox run made
+   them (files/sandbox-marker.json holds the sha256 of the warehouse it left), else delete them;
+2. serve the recorded world (tests/fake_toast) on a free 127.0.0.1 port, in this process;
+3. write files/sandbox-configuration.json: the fake's sandbox credentials, its URL as `domain`,
+   initialSyncStart 2026-09-01 and the Fernet key kept in files/sandbox-fernet.key (made once,
+   so a later `fivetran debug` with the same configuration can decrypt the cached token);
+4. run `.venv/bin/fivetran debug --configuration files/sandbox-configuration.json` in the
+   repository root, showing its output (kept whole in files/sandbox-debug.log);
+5. stop the server and print where the data landed, with live and soft-deleted rows per table.
+
+The exit status is the CLI's: non-zero when the sync failed; 2 when files/ was not ours.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from cryptography.fernet import Fernet
+
+from tests.fake_toast import FakeToast, World
+
+ROOT = Path(__file__).resolve().parents[1]
+FILES = ROOT / "files"
+WAREHOUSE = FILES / "warehouse.db"
+STATE = FILES / "state.json"
+MARKER = FILES / "sandbox-marker.json"
+CONFIGURATION = FILES / "sandbox-configuration.json"
+KEY_FILE = FILES / "sandbox-fernet.key"
+LOG = FILES / "sandbox-debug.log"
+INITIAL_SYNC_START = "2026-09-01T00:00:00.000Z"  # the recorded world starts in September 2026
+VENV_BIN = Path(sys.executable).parent
+FIVETRAN = VENV_BIN / "fivetran"
+# A closed port on this machine: look-ups sent through it fail at once instead of hanging.
+DEAD_PROXY = "http://127.0.0.1:9"
+PROBE_TIMEOUT_SECONDS = 2.0
+SHOWN_LINE_CHARACTERS = 180
+EXAMPLE_QUERY = (
+    "SELECT id, business_date, display_number, voided, _fivetran_deleted "
+    "FROM tester.orders ORDER BY business_date, id"
+)
+
+
+def shown(path: Path) -> str:
+    """A path as printed: relative to the repository root when it is inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+class SandboxError(Exception):
+    """Something the user must fix before the sandbox can run; the message says what."""
+
+
+# ---------------------------------------------------------------------------------------------
+# files/: only ever replace what an earlier sandbox run made
+# ---------------------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_files_are_ours() -> None:
+    """Raise SandboxError unless files/warehouse.db and files/state.json are absent or the
+    very ones an earlier sandbox run left."""
+    existing = [path for path in (WAREHOUSE, STATE) if path.exists()]
+    if not existing:
+        return
+    names = " and ".join(shown(path) for path in existing)
+    advice = (
+        "They may hold the data of a real sync. Move them away (or delete them if you do not "
+        "need them) and run the sandbox again."
+    )
+    if not MARKER.exists():
+        raise SandboxError(
+            f"Refusing to overwrite {names}: the sandbox did not make them (there is no "
+            f"{shown(MARKER)}). {advice}"
+        )
+    recorded = json.loads(MARKER.read_text()).get("warehouse_sha256")
+    if WAREHOUSE.exists() and recorded != _sha256(WAREHOUSE):
+        raise SandboxError(
+            f"Refusing to overwrite {names}: files/warehouse.db changed since the sandbox made it "
+            f"(another `fivetran debug` ran in this directory, or a sandbox run was killed). "
+            f"{advice}"
+        )
+
+
+def reset_files() -> None:
+    """Delete the last sandbox run's warehouse and state: the next sync starts from scratch."""
+    FILES.mkdir(exist_ok=True)
+    write_marker(None)  # from here on the files are the sandbox's, even if this run dies
+    for path in (WAREHOUSE, Path(f"{WAREHOUSE}.wal"), STATE):
+        path.unlink(missing_ok=True)
+
+
+def write_marker(warehouse_sha256: str | None) -> None:
+    """Record that the sandbox owns files/warehouse.db (and which one it is)."""
+    MARKER.write_text(
+        json.dumps(
+            {
+                "made_by": "tests/sandbox.py",
+                "warehouse_sha256": warehouse_sha256,
+                "note": "The sandbox replaces files/warehouse.db and files/state.json only while "
+                "the warehouse still has this sha256.",
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def fernet_key() -> str:
+    """The sandbox's Fernet key: made on the first run, then reused."""
+    if KEY_FILE.exists():
+        return KEY_FILE.read_text().strip()
+    key = Fernet.generate_key().decode()
+    KEY_FILE.write_text(key + "\n")
+    KEY_FILE.chmod(0o600)
+    return key
+
+
+def write_configuration(base_url: str, client_id: str, client_secret: str) -> None:
+    """The configuration `fivetran debug` reads: every value a string, as the SDK requires."""
+    configuration = {
+        "clientId": client_id,
+        "clientSecret": client_secret,
+        "userAccessType": "TOAST_MACHINE_CLIENT",
+        "domain": base_url,
+        "initialSyncStart": INITIAL_SYNC_START,
+        "key": fernet_key(),
+    }
+    CONFIGURATION.write_text(json.dumps(configuration, indent=2) + "\n")
+    CONFIGURATION.chmod(0o600)
+
+
+# ---------------------------------------------------------------------------------------------
+# The CLI's environment: never wait on a network that is not there
+# ---------------------------------------------------------------------------------------------
+
+
+def _reachable(host: str) -> bool:
+    try:
+        with socket.create_connection((host, 443), timeout=PROBE_TIMEOUT_SECONDS):
+            return True
+    except OSError:
+        return False
+
+
+def write_local_pipreqs(directory: Path, venv_bin: Path = VENV_BIN) -> Path:
+    """Write a `pipreqs` that runs the venv's own with `--use-local` (local package metadata
+    only, no PyPI look-ups); return its directory, to be put first on PATH."""
+    directory.mkdir(parents=True, exist_ok=True)
+    shim = directory / "pipreqs"
+    real = shlex.quote(str(venv_bin / "pipreqs"))
+    shim.write_text(f'#!/bin/sh\nexec {real} --use-local "$@"\n')
+    shim.chmod(0o755)
+    return directory
+
+
+@dataclass(frozen=True)
+class Network:
+    """What the SDK's own look-ups can reach: pypi.org (its version checks) and
+    pypi.python.org (pipreqs, which checks requirements.txt before every run)."""
+
+    pypi: bool
+    pipreqs_index: bool
+
+    @classmethod
+    def probe(cls) -> Network:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            pypi, index = pool.map(_reachable, ("pypi.org", "pypi.python.org"))
+        return cls(pypi, index)
+
+    def describe(self) -> str:
+        if self.pypi and self.pipreqs_index:
+            return "PyPI reachable: the SDK checks its version and requirements.txt as usual"
+        parts = []
+        if not self.pypi:
+            parts.append(
+                "pypi.org unreachable: the SDK's look-ups go to a closed local port and fail at "
+                "once (its version check still retries for about 7 s)"
+            )
+        if not self.pipreqs_index:
+            parts.append("pipreqs checks requirements.txt with local package metadata only")
+        return "; ".join(parts)
+
+
+def cli_environment(network: Network, shim_directory: Path) -> dict[str, str]:
+    """The user's environment, plus what the sandbox needs.
+
+    - DO_NOT_TRACK=1: the SDK sends no telemetry.
+    - 127.0.0.1 and localhost in NO_PROXY: requests to the fake never go to a configured proxy.
+    - the venv's bin first on PATH: the SDK runs `pipreqs` by name.
+    - offline only: a dead proxy, so the SDK's PyPI look-ups fail at once rather than hang, and
+      a `pipreqs --use-local`, so the requirements check does not retry for 12 s.
+    HOME is left alone: the user's ~/.fivetran stays in use (the sandbox configuration holds no
+    encrypted values, so nothing there is needed either).
+    """
+    environment = dict(os.environ)
+    for name in ("FIVETRAN_CONFIGURATION", "FIVETRAN_STATE", "FIVETRAN_NAMING"):
+        environment.pop(name, None)  # they would point the run elsewhere
+    environment["DO_NOT_TRACK"] = "1"
+    no_proxy = environment.get("NO_PROXY") or environment.get("no_proxy") or ""
+    no_proxy = ",".join(part for part in (no_proxy, "127.0.0.1,localhost") if part)
+    environment["NO_PROXY"] = environment["no_proxy"] = no_proxy
+    path = [str(VENV_BIN), environment.get("PATH", "")]
+    if not network.pypi:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+            environment[name] = DEAD_PROXY
+    if not network.pipreqs_index:
+        path.insert(0, str(write_local_pipreqs(shim_directory)))
+    environment["PATH"] = os.pathsep.join(path)
+    return environment
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------------------------
+
+
+# SDK lines that come once per table (47 of each): the first is shown, the rest counted.
+_PER_TABLE_LINE = re.compile(r"\b(schema change detected|table created): tester\.")
+
+
+def _cut(line: str) -> str:
+    """Long lines (the state in each checkpoint line) are cut; the log keeps them whole."""
+    line = line.rstrip("\n")
+    if len(line) <= SHOWN_LINE_CHARACTERS:
+        return line
+    return f"{line[:SHOWN_LINE_CHARACTERS]} ... ({len(line)} characters; see {shown(LOG)})"
+
+
+def shown_lines(lines: Iterable[str]) -> Iterator[str]:
+    """The CLI's lines as printed here: long ones cut, per-table runs folded into a count."""
+    kind, folded = None, 0
+    for line in lines:
+        match = _PER_TABLE_LINE.search(line)
+        if match and match.group(1) == kind:
+            folded += 1
+            continue
+        if folded:
+            yield f"{'':35}... and {folded} more '{kind}' lines"
+        kind, folded = (match.group(1) if match else None), 0
+        yield _cut(line)
+    if folded:
+        yield f"{'':35}... and {folded} more '{kind}' lines"
+
+
+def run_fivetran_debug(environment: dict[str, str]) -> int:
+    """Run the CLI in the repository root, print its output as it comes, log it whole."""
+    command = [str(FIVETRAN), "debug", "--configuration", shown(CONFIGURATION)]
+    with (
+        LOG.open("w", encoding="utf-8") as log,
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        ) as process,
+    ):
+        assert process.stdout is not None
+
+        def logged() -> Iterator[str]:
+            for line in process.stdout:
+                log.write(line)
+                yield line
+
+        for line in shown_lines(logged()):
+            print(line, flush=True)
+        return process.wait()
+
+
+def row_counts() -> list[tuple[str, int, int]]:
+    """(table, live rows, soft-deleted rows) for every table of schema `tester`."""
+    with duckdb.connect(str(WAREHOUSE), read_only=True) as database:
+        tables = [
+            name
+            for (name,) in database.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'tester' ORDER BY table_name"
+            ).fetchall()
+        ]
+        counts = []
+        for table in tables:
+            live, deleted = database.execute(
+                "SELECT count(*) FILTER (WHERE NOT coalesce(_fivetran_deleted, false)), "
+                f'count(*) FILTER (WHERE _fivetran_deleted) FROM tester."{table}"'
+            ).fetchone()
+            counts.append((table, live, deleted))
+    return counts
+
+
+def print_where_the_data_is() -> None:
+    """Where the warehouse is, how to query it, and its rows per table."""
+    query = f'duckdb.connect("files/warehouse.db", read_only=True).sql("{EXAMPLE_QUERY}").show()'
+    print()
+    print(f"The data landed in {WAREHOUSE} (DuckDB), schema tester.")
+    print("Query it from the repository root, for example:")
+    print(f"  {shown(Path(sys.executable))} -c 'import duckdb; {query}'")
+    print(f'  duckdb -readonly files/warehouse.db "{EXAMPLE_QUERY}"   (with the DuckDB CLI)')
+    print()
+    counts = row_counts()
+    width = max(len(table) for table, _, _ in counts)
+    print(f"{'table':<{width}}  {'live rows':>9}  {'soft-deleted':>12}")
+    for table, live, deleted in counts:
+        print(f"{table:<{width}}  {live:>9}  {deleted:>12}")
+    total_live = sum(live for _, live, _ in counts)
+    total_deleted = sum(deleted for _, _, deleted in counts)
+    print(f"{f'{len(counts)} tables':<{width}}  {total_live:>9}  {total_deleted:>12}")
+
+
+def sync() -> int:
+    """Steps 2 to 5 of the module docstring; returns the CLI's exit status."""
+    world = World.load()
+    network = Network.probe()
+    with FakeToast(world) as server, tempfile.TemporaryDirectory() as shims:
+        write_configuration(server.base_url, server.client_id, server.client_secret)
+        print(
+            f"Fake Toast API:   {server.base_url} (the recorded world: "
+            f"{len(world.restaurants)} restaurants, September to November 2026)"
+        )
+        print(f"Configuration:    {shown(CONFIGURATION)} (Fernet key in {shown(KEY_FILE)})")
+        print(f"Network:          {network.describe()}")
+        print(f"Running:          {shown(FIVETRAN)} debug --configuration {shown(CONFIGURATION)}")
+        print(f"Full CLI output:  {shown(LOG)}")
+        print(flush=True)
+        started = time.monotonic()
+        try:
+            status = run_fivetran_debug(cli_environment(network, Path(shims)))
+        finally:
+            write_marker(_sha256(WAREHOUSE) if WAREHOUSE.exists() else None)
+    elapsed = time.monotonic() - started
+    if status != 0:
+        print(
+            f"\nThe sync FAILED (exit status {status}) after {elapsed:.0f} s: see the output "
+            f"above and {shown(LOG)}.",
+            file=sys.stderr,
+        )
+        return status
+    print(f"\nThe sync succeeded in {elapsed:.0f} s; the fake Toast server is stopped.")
+    print_where_the_data_is()
+    return 0
+
+
+def main() -> int:
+    """Check files/, reset it, sync, report. Returns the exit status."""
+    sys.stdout.reconfigure(errors="replace")  # the CLI's log icons on a non-UTF-8 terminal
+    if not FIVETRAN.exists():
+        print(
+            f"No fivetran CLI next to {sys.executable}: run `bash tests/sandbox.sh`.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        check_files_are_ours()
+    except SandboxError as error:
+        print(error, file=sys.stderr)
+        return 2
+    reset_files()
+    try:
+        return sync()
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
