@@ -79,6 +79,9 @@ _DEFAULT_RETRY_AFTER_SECONDS = 5
 _LOCATION_LIMITS = ((20, 1.0), (10_000, 900.0))
 _ORDERS_BULK_LIMIT = (5, 1.0)
 _RATE_WINDOW_MARGIN_SECONDS = 0.05  # network jitter: the server may see two requests closer
+# Requests of a location are spaced evenly under the per-second limits (1/20 s, 1/5 s on
+# ordersBulk); the 15-minute budget is a sliding window only.
+_SPACED_WINDOW_SECONDS = 1.0
 # Renew the token in its last minute (toast_api.md §6.1: Toast only issues a new one then).
 _TOKEN_REFRESH_MARGIN_SECONDS = 60
 _DEFAULT_WORKERS = 4
@@ -92,6 +95,10 @@ _QUEUE_BATCHES = 64  # bounded hand-off between fetching workers and the emittin
 # often, and always when the sync ends or fails: the state never claims a window that was not
 # fully emitted; a killed process re-fetches at most this many seconds of work.
 _CHECKPOINT_INTERVAL_SECONDS = 10.0
+# The SDK holds every row in memory until the next checkpoint; a checkpoint after this many rows
+# bounds that memory whatever the size of a window (the state then still names only finished
+# windows: rows of a window in flight are written again, identically, after a restart).
+_CHECKPOINT_MAX_ROWS = 25_000
 _STATE_VERSION = 1
 
 _TOAST_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%f"
@@ -904,12 +911,17 @@ class RateLimiter:
             self._sleep(earliest - now)
 
     def _earliest(self, location: str, limits: Iterable[tuple[int, float]], now: float) -> float:
+        """When the next request may go: every window holds fewer than its count, and the last
+        request of each limit is an even share of its window ago (no bursts: a burst sent at one
+        instant can reach Toast spread differently, and over a limit)."""
         earliest = self._not_before.get(location, 0.0)
         for count, window in limits:
             sent = self._sent.setdefault((location, (count, window)), deque())
             span = window + _RATE_WINDOW_MARGIN_SECONDS
             while sent and sent[0] <= now - span:
                 sent.popleft()
+            if sent and window <= _SPACED_WINDOW_SECONDS:
+                earliest = max(earliest, sent[-1] + span / count)
             if len(sent) >= count:
                 earliest = max(earliest, sent[-count] + span)
         return earliest
@@ -1238,14 +1250,18 @@ def flatten(
 
 
 def normalise_values(row: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:
-    """Make undeclared values land with full fidelity (sdk_notes §1).
+    """Make undeclared values land with full fidelity (sdk_notes §1), and leave nulls out.
 
     An undeclared Python float would become a 32-bit FLOAT column: it is sent as text, which the
     destination infers as DOUBLE. An undeclared Toast timestamp (`+0000` offset) would be text:
-    its offset gets a colon so it is inferred as a timestamp.
+    its offset gets a colon so it is inferred as a timestamp. A null is left out: an upsert
+    replaces the whole row, so an absent column is null all the same, and every column sent
+    costs the SDK a renaming per row.
     """
     result: dict[str, Any] = {}
     for key, value in row.items():
+        if value is None:
+            continue
         if key not in columns:
             if isinstance(value, float):
                 value = repr(value)
@@ -1716,6 +1732,7 @@ class Emitter:
         self.ledger = Ledger(state.get("ledger", {}))
         self.counts: dict[str, Counter[str]] = {}
         self._last_checkpoint = time.monotonic()
+        self._rows_since_checkpoint = 0
 
     def emit(self, batch: Batch) -> None:
         """Upsert the rows (deleting those Toast flags deleted), then delete vanished objects."""
@@ -1724,6 +1741,7 @@ class Emitter:
         if batch.new_only and batch.listing is not None:
             known = self.ledger.keys(batch.restaurant, batch.listing[0])
             rows = [(t, r) for t, r in rows if (t.name, primary_key_of(t, r)) not in known]
+        self._rows_since_checkpoint += len(rows)
         for table, row in rows:
             # Never wrapped in try: a caught coercion error would silently drop the row.
             op.upsert(table=table.name, data=row)
@@ -1749,9 +1767,11 @@ class Emitter:
         op.delete(table=table.name, keys=dict(zip(table.primary_key, key, strict=True)))
         self.counts.setdefault(restaurant, Counter())[f"{table.name} deleted"] += 1
 
-    def checkpoint_if_due(self) -> None:
-        """Checkpoint when the last one is _CHECKPOINT_INTERVAL_SECONDS old."""
-        if time.monotonic() - self._last_checkpoint >= _CHECKPOINT_INTERVAL_SECONDS:
+    def checkpoint_if_due(self, window_finished: bool) -> None:
+        """Checkpoint when a window finished and the last checkpoint is
+        _CHECKPOINT_INTERVAL_SECONDS old, or when _CHECKPOINT_MAX_ROWS rows wait in memory."""
+        old_enough = time.monotonic() - self._last_checkpoint >= _CHECKPOINT_INTERVAL_SECONDS
+        if (window_finished and old_enough) or self._rows_since_checkpoint >= _CHECKPOINT_MAX_ROWS:
             self.checkpoint()
 
     def checkpoint(self) -> None:
@@ -1764,6 +1784,7 @@ class Emitter:
             self.state["token"] = token
         op.checkpoint(state=self.state)
         self._last_checkpoint = time.monotonic()
+        self._rows_since_checkpoint = 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1841,22 +1862,26 @@ def sync_restaurant(
     settings: Settings,
     plan: SyncPlan,
     now: datetime,
-    pipes: tuple[Callable[[Any], None], Executor],
+    put: Callable[[Any], None],
 ) -> None:
     """Everything one restaurant needs this sync, in registry order. Runs in a worker."""
-    put, side_pool = pipes
     guid, partner = plan.restaurant
     restaurant, row = load_restaurant(client, guid, partner)
     put(Batch(guid, [(RESTAURANT, row)]))
     if partner and partner.get("deleted"):
         log.info(f"Restaurant {guid} is deleted in Toast; its data is no longer synced.")
         return
-    worker = RestaurantSync(client, restaurant, put, side_pool)
     overlap = timedelta(minutes=_RESUME_OVERLAP_MINUTES)
-    worker.once_per_sync(plan.config_since - overlap if plan.config_since else None)
     start = plan.cursor - overlap if plan.cursor else settings.initial_sync_start
-    for window in plan_windows(start, now):
-        worker.window(window, resuming=plan.cursor is not None)
+    # Each restaurant has its own pool for side requests: a shared one would fill with one
+    # restaurant's requests waiting on that location's rate limit while others sit idle.
+    with ThreadPoolExecutor(
+        _SIDE_REQUESTS_PER_RESTAURANT, thread_name_prefix="toast-side"
+    ) as pool:
+        worker = RestaurantSync(client, restaurant, put, pool)
+        worker.once_per_sync(plan.config_since - overlap if plan.config_since else None)
+        for window in plan_windows(start, now):
+            worker.window(window, resuming=plan.cursor is not None)
 
 
 @dataclass
@@ -1891,12 +1916,9 @@ def run_sync(
     hand_off = _HandOff()
     plans = [plan_restaurant(restaurant, emitter.state) for restaurant in restaurants]
 
-    side_threads = settings.max_workers * _SIDE_REQUESTS_PER_RESTAURANT
-    side_pool = ThreadPoolExecutor(side_threads, thread_name_prefix="toast-side")
-
     def work(plan: SyncPlan) -> None:
         try:
-            sync_restaurant(client, settings, plan, now, (hand_off.put, side_pool))
+            sync_restaurant(client, settings, plan, now, hand_off.put)
             hand_off.put(None)
         except SyncCancelled:
             return
@@ -1911,7 +1933,6 @@ def run_sync(
             _consume(hand_off, len(plans), emitter, now)
         finally:
             hand_off.cancelled.set()
-            side_pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _consume(hand_off: _HandOff, producers: int, emitter: Emitter, now: datetime) -> None:
@@ -1928,6 +1949,7 @@ def _consume(hand_off: _HandOff, producers: int, emitter: Emitter, now: datetime
         elif isinstance(item, Batch):
             started.setdefault(item.restaurant, time.monotonic())
             emitter.emit(item)
+            emitter.checkpoint_if_due(window_finished=False)
         else:
             elapsed = time.monotonic() - started.pop(item.restaurant, time.monotonic())
             _finish_window(item, emitter, now, elapsed)
@@ -1954,7 +1976,7 @@ def _finish_window(done: WindowDone, emitter: Emitter, now: datetime, elapsed: f
         f"Restaurant {done.restaurant}: window {format_timestamp(done.window.start)} to "
         f"{format_timestamp(done.window.end)} ({elapsed:.1f} s): {summary}"
     )
-    emitter.checkpoint_if_due()
+    emitter.checkpoint_if_due(window_finished=True)
 
 
 def update(configuration: dict, state: dict) -> None:

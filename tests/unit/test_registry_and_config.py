@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import datetime, timezone
 
@@ -227,8 +228,16 @@ def test_limiter_keeps_orders_bulk_under_five_per_second_and_locations_apart() -
     orders = sends(limiter, clock, 20, "r-1", c._ORDERS_BULK_LIMIT)
     assert max_in_window(orders, 1.0) <= 5
     before = clock.now
-    sends(limiter, clock, 20, "r-2")
+    limiter.acquire("r-2")
     assert clock.now == before  # another location has its own budget
+
+
+def test_limiter_spaces_requests_evenly_instead_of_bursting() -> None:
+    clock = FakeClock()
+    limiter = c.RateLimiter(clock, clock.sleep)
+    times = sends(limiter, clock, 40, "r-1")
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert min(gaps) >= 1.0 / 20
 
 
 def test_limiter_pause_holds_a_location() -> None:
@@ -266,5 +275,5 @@ def test_an_exhausted_slice_in_toasts_headers_pauses_the_location_until_its_rese
     client._slow_down("r-1", {"X-Toast-RateLimit-Remaining": "7"})
     before = clock.now
     client.limiter.acquire("r-1")
-    assert clock.now == before
+    assert clock.now - before <= 1.05 / 20  # only the even spacing, no pause
     client.close()

@@ -116,7 +116,7 @@ def test_given_an_order_when_exploded_then_every_child_lands_in_its_table() -> N
 
 def test_nested_modifiers_point_at_their_selection_and_their_parent_modifier() -> None:
     modifiers = {
-        row["id"]: (row["ordersCheckSelectionId"], row["parentModifierId"])
+        row["id"]: (row["ordersCheckSelectionId"], row.get("parentModifierId"))
         for table, row in explode_order()
         if table == "orders_check_selection_modifier"
     }
