@@ -1,15 +1,20 @@
 """Serve the fake Toast API until Ctrl-C or SIGTERM: `python -m tests.fake_toast --port 8123`.
 
 With `--generated`, serve a `GeneratedWorld` (sizes via --restaurants/--days/--orders-per-day)
-instead of the recorded world.
+instead of the recorded world. For benchmarks (tests/benchmark.py): `--stats-file` writes what the
+server saw (requests per endpoint and location, the highest rates, 429s served, its own CPU time)
+as JSON when it stops; `--capture-dir` keeps every response for an offline replay.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
 import signal
 import threading
 from datetime import date
+from pathlib import Path
 from types import FrameType
 
 from tests.fake_toast.generate import GeneratedWorld
@@ -29,6 +34,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency-seconds", type=float, default=0.0)
     parser.add_argument("--enforce-rate-limits", action="store_true")
     parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--stats-file", type=Path, help="write request statistics here on stop")
+    parser.add_argument("--capture-dir", type=Path, help="keep every response here (replay)")
     return parser.parse_args(argv)
 
 
@@ -47,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         enforce_rate_limits=args.enforce_rate_limits,
         fault_rate=args.fault_rate,
         seed=args.seed,
+        capture_dir=args.capture_dir,
     )
     stop = threading.Event()
 
@@ -63,7 +71,20 @@ def main(argv: list[str] | None = None) -> None:
         print(f"restaurants: {restaurants}", flush=True)
         while not stop.wait(0.5):
             pass
+    if args.stats_file is not None:
+        _write_stats(fake, args.stats_file)
     print("Fake Toast API stopped.", flush=True)
+
+
+def _write_stats(fake: FakeToast, path: Path) -> None:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    stats = {
+        **fake.stats(),
+        "server_cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "server_peak_rss_mb": usage.ru_maxrss / 1024,
+    }
+    path.with_suffix(".tmp").write_text(json.dumps(stats, indent=1), encoding="utf-8")
+    path.with_suffix(".tmp").replace(path)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ _ZONES = (
 _OPEN_HOUR = 11  # first order of a business day, local time
 _SERVICE_SECONDS = 14.5 * 3600  # orders open until 01:30 local, before any closeout hour
 _LATE_EDIT_DAYS = 2  # at most this many days between closing and a late edit
-_CACHE_SIZE = 4
+_CACHE_SIZE = 32  # windows being paged at once: about one per restaurant
 _MENU = (
     ("Classic Burger", 15.5),
     ("Fish Tacos", 13.25),

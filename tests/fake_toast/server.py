@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import itertools
 import json
 import math
 import random
@@ -22,12 +23,13 @@ import threading
 import time
 import traceback
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -290,6 +292,8 @@ class FakeToast:
         world: the World served; tests may mutate it between requests.
         requests: every request received, in order (RecordedRequest).
         internal_errors: tracebacks of bugs in the fake itself (should stay empty).
+        capture: with `capture_dir`, every response kept for an offline replay
+            (`ResponseCapture`; tests/bench/replay.py serves it).
     """
 
     def __init__(
@@ -305,6 +309,7 @@ class FakeToast:
         fault_rate: float = 0.0,
         seed: int = 0,
         port: int = 0,
+        capture_dir: Path | None = None,
     ) -> None:
         self.world = world if world is not None else World.load()
         self.client_id = client_id
@@ -330,6 +335,7 @@ class FakeToast:
         self._routes = self._build_routes()
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
+        self.capture = ResponseCapture(capture_dir) if capture_dir is not None else None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -353,6 +359,8 @@ class FakeToast:
             self._thread.join(timeout=5)
         self._httpd = None
         self._thread = None
+        if self.capture is not None:
+            self.capture.close()
 
     def __enter__(self) -> FakeToast:
         return self.start()
@@ -413,6 +421,20 @@ class FakeToast:
     def rate_limited_count(self) -> int:
         """Number of 429 responses served (rate limiter or scripted)."""
         return self._rate_limited
+
+    def stats(self) -> dict[str, Any]:
+        """What the server saw, for benchmarks: see `request_stats`."""
+        with self._lock:
+            requests = list(self.requests)
+            internal_errors = len(self.internal_errors)
+        return {
+            **request_stats(requests),
+            "served_429": self.rate_limited_count,
+            "logins": self.logins,
+            "internal_errors": internal_errors,
+            "latency_seconds": self.latency_seconds,
+            "enforce_rate_limits": self.enforce_rate_limits,
+        }
 
     # ------------------------------------------------------------------ dispatch
 
@@ -802,6 +824,134 @@ class FakeToast:
         return ", ".join(links)
 
 
+# ---------------------------------------------------------------------- benchmark support
+
+_GUID_IN_PATH = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
+def capture_key(
+    method: str, path: str, query: Iterable[tuple[str, str]], restaurant: str | None
+) -> str:
+    """The identity of a request for `ResponseCapture`: method, path, decoded query, location."""
+    pairs = sorted([name, value] for name, value in query)
+    return json.dumps([method.upper(), path, pairs, restaurant], separators=(",", ":"))
+
+
+class ResponseCapture:
+    """Keeps every answered request's response so a benchmark can replay a sync offline.
+
+    Bodies are appended to `bodies.bin`; `close()` writes `index.json`: capture_key ->
+    [offset, length, status, headers]. A success is never replaced by a later failure of the
+    same request (a retried 429 or 5xx), so the index holds what the client finally used.
+    """
+
+    BODIES = "bodies.bin"
+    INDEX = "index.json"
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self._lock = threading.Lock()
+        self._file = (directory / self.BODIES).open("wb")
+        self._offset = 0
+        self._index: dict[str, list[Any]] = {}
+
+    def store(self, request: Request, response: Response, payload: bytes) -> None:
+        """Append one response (called from the handler threads)."""
+        pairs = [(name, value) for name, values in request.multi.items() for value in values]
+        key = capture_key(request.method, request.path, pairs, request.restaurant)
+        headers = {k: v for k, v in response.headers.items() if v is not None}
+        headers["Content-Type"] = "application/json;charset=UTF-8"
+        with self._lock:
+            if self._file.closed:
+                return
+            previous = self._index.get(key)
+            if previous is not None and _ok(previous[2]) and not _ok(response.status):
+                return
+            self._file.write(payload)
+            self._index[key] = [self._offset, len(payload), response.status, headers]
+            self._offset += len(payload)
+
+    def close(self) -> None:
+        """Flush the bodies and write the index."""
+        with self._lock:
+            if self._file.closed:
+                return
+            self._file.close()
+            index = self.directory / self.INDEX
+            index.with_suffix(".tmp").write_text(json.dumps(self._index), encoding="utf-8")
+            index.with_suffix(".tmp").replace(index)
+
+    @classmethod
+    def load_index(cls, directory: Path) -> dict[str, list[Any]]:
+        """The index a closed capture wrote."""
+        return json.loads((directory / cls.INDEX).read_text(encoding="utf-8"))
+
+
+_LONG_GAP_SECONDS = 0.5
+
+
+def _ok(status: int) -> bool:
+    return 200 <= status < 300
+
+
+def _max_in_window(times: Sequence[float], seconds: float) -> int:
+    """The most timestamps (sorted) in any window (t - seconds, t], as the rate limiter counts."""
+    most, left = 0, 0
+    for right, moment in enumerate(times):
+        while times[left] <= moment - seconds:
+            left += 1
+        most = max(most, right - left + 1)
+    return most
+
+
+def endpoint_name(path: str) -> str:
+    """A request path with GUIDs replaced, so requests group by endpoint."""
+    return _GUID_IN_PATH.sub("{guid}", path)
+
+
+def request_stats(requests: Sequence[RecordedRequest]) -> dict[str, Any]:
+    """Requests per endpoint and status, and per location (restaurant header, else "ip"): counts,
+    the most requests in any 1 s and 15 min window (all, and ordersBulk alone), first to last,
+    and the gaps between consecutive arrivals longer than `_LONG_GAP_SECONDS` (the client was
+    waiting on something other than the previous response). `log`: every request as [seconds
+    since the first, location, path, status]."""
+    ordered = sorted(requests, key=lambda r: r.time)
+    by_location: dict[str, list[RecordedRequest]] = {}
+    for record in ordered:
+        by_location.setdefault(record.restaurant or "ip", []).append(record)
+    locations = {}
+    for location, records in sorted(by_location.items()):
+        times = [r.time for r in records]
+        bulk = [r.time for r in records if r.path == "/orders/v2/ordersBulk"]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+        long_gaps = [gap for gap in gaps if gap > _LONG_GAP_SECONDS]
+        locations[location] = {
+            "requests": len(records),
+            "orders_bulk": len(bulk),
+            "max_per_second": _max_in_window(times, 1.0),
+            "orders_bulk_max_per_second": _max_in_window(bulk, 1.0) if bulk else 0,
+            "max_per_15_minutes": _max_in_window(times, 900.0),
+            "span_seconds": times[-1] - times[0],
+            "long_gaps": len(long_gaps),
+            "long_gap_seconds": sum(long_gaps),
+            "by_endpoint": dict(Counter(endpoint_name(r.path) for r in records)),
+        }
+    times = [r.time for r in ordered]
+    first = times[0] if times else 0.0
+    return {
+        "requests": len(ordered),
+        "log": [
+            [round(r.time - first, 4), r.restaurant or "ip", r.path, r.status] for r in ordered
+        ],
+        "by_endpoint": dict(Counter(endpoint_name(r.path) for r in ordered)),
+        "by_status": {str(k): v for k, v in Counter(str(r.status) for r in ordered).items()},
+        "max_per_second_all_locations": _max_in_window(times, 1.0) if times else 0,
+        "span_seconds": times[-1] - times[0] if times else 0.0,
+        "locations": locations,
+    }
+
+
 # ---------------------------------------------------------------------- parameter helpers
 
 
@@ -1013,6 +1163,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
+        if self.server.fake.capture is not None:
+            self.server.fake.capture.store(request, response, payload)
         self.send_response(response.status)
         for name, value in _header_items(response.headers):
             self.send_header(name, value)

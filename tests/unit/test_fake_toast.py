@@ -674,7 +674,7 @@ def test_server_stops_cleanly_with_open_keep_alive_connection() -> None:
     deadline = time.monotonic() + 2
     while threading.active_count() > before and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert threading.active_count() == before
+    assert threading.active_count() <= before  # threads of earlier tests may end meanwhile
 
 
 def test_standalone_entry_point_serves_until_sigterm() -> None:

@@ -1,0 +1,165 @@
+"""One sync in its own process, so its wall time, CPU time and peak RSS are that sync's alone.
+
+`python -m tests.bench.child SPEC_JSON RESULT_FILE`, started by tests/benchmark.py with the
+offline SDK environment already in its env (tests/conftest.py OFFLINE_ENV). SPEC_JSON keys:
+mode ("live": against the server the configuration's domain names; "replay": from capture_dir,
+no network, see replay.py), configuration (the connector's), project_dir, and optionally
+profile_file (cProfile of the main thread: the emitter and the SDK runner; the workers that
+fetch and transform run in other threads and are not profiled).
+
+The result (JSON) holds wall and CPU seconds of `core_adapter.run`, peak RSS (ru_maxrss of this
+process, and the RSS before the sync started), the SDK's counts, and rows per destination table
+(counted after the measurement). Every few seconds a sampler writes elapsed, CPU and RSS to
+RESULT_FILE.progress.json as well, so a sync that is stopped or killed still tells how far it got.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import json
+import pstats
+import resource
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from fivetran_connector_sdk import Logging
+from fivetran_connector_sdk_cli import core_adapter
+from fivetran_connector_sdk_common import constants
+
+import connector
+from tests.bench import replay
+
+_SAMPLE_SECONDS = 5.0
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime, usage.ru_stime
+
+
+def _current_rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Sampler(threading.Thread):
+    """Samples elapsed seconds, CPU seconds and RSS (now and peak) until stopped."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True, name="bench-sampler")
+        self.path = path
+        self.samples: list[list[float]] = []
+        self.stopped = threading.Event()
+        self._began = time.perf_counter()
+        self._cpu = sum(_cpu_seconds())
+
+    def sample(self) -> None:
+        elapsed = time.perf_counter() - self._began
+        cpu = sum(_cpu_seconds()) - self._cpu
+        self.samples.append([round(elapsed, 1), round(cpu, 1), _current_rss_mb(), _rss_mb()])
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"samples": self.samples}), encoding="utf-8")
+        temporary.replace(self.path)
+
+    def run(self) -> None:
+        while not self.stopped.wait(_SAMPLE_SECONDS):
+            self.sample()
+
+
+def rows_per_table(warehouse: Path) -> dict[str, int]:
+    """count(*) of every table the sync wrote, soft-deleted rows included."""
+    if not warehouse.exists():
+        return {}
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        names = db.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema LIKE 'tester%' ORDER BY 1, 2"
+        ).fetchall()
+        return {
+            name: db.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()[0]
+            for schema, name in names
+        }
+
+
+def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
+    """Run the sync the spec describes and measure it."""
+    project = Path(spec["project_dir"])
+    project.mkdir(parents=True, exist_ok=True)
+    adapter = (
+        replay.install(connector, Path(spec["capture_dir"])) if spec["mode"] == "replay" else None
+    )
+    # As `fivetran debug` runs it: INFO level, and timestamped log lines.
+    Logging.LOG_LEVEL = Logging.Level.INFO
+    constants.DEBUGGING = True
+    result: dict[str, Any] = {"mode": spec["mode"], "rss_before_sync_mb": _rss_mb()}
+    profiler = cProfile.Profile() if spec.get("profile_file") else None
+    sampler = Sampler(progress)
+    sampler.start()
+    user0, system0 = _cpu_seconds()
+    started = time.perf_counter()
+    try:
+        if profiler is not None:
+            profiler.enable()
+        counts = core_adapter.run(connector.connector, str(project), spec["configuration"], {})
+        result["sdk_counts"] = {k: v for k, v in dict(counts or {}).items() if v}
+        result["ok"] = True
+    except BaseException as error:  # noqa: BLE001 - reported to the parent, which fails
+        result["ok"] = False
+        result["error"] = "".join(traceback.format_exception(error))[-4000:]
+    finally:
+        if profiler is not None:
+            profiler.disable()
+    result["wall_seconds"] = time.perf_counter() - started
+    user1, system1 = _cpu_seconds()
+    result["cpu_user_seconds"] = user1 - user0
+    result["cpu_system_seconds"] = system1 - system0
+    result["cpu_seconds"] = result["cpu_user_seconds"] + result["cpu_system_seconds"]
+    result["peak_rss_mb"] = _rss_mb()
+    sampler.stopped.set()
+    sampler.join()
+    sampler.sample()
+    result["samples"] = sampler.samples  # [elapsed s, CPU s, RSS MB, peak RSS MB]
+    if adapter is not None:
+        result["replay_served"] = adapter.served
+        result["replay_misses"] = adapter.misses[:20]
+        result["replay_miss_count"] = len(adapter.misses)
+        result["replay_skipped_wait_seconds"] = adapter.virtual.slept if adapter.virtual else 0.0
+    if profiler is not None:
+        result["profile"] = _profile_text(profiler, Path(spec["profile_file"]))
+    result["rows"] = rows_per_table(project / "files" / "warehouse.db")
+    return result
+
+
+def _profile_text(profiler: cProfile.Profile, path: Path) -> str:
+    profiler.dump_stats(str(path))
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(25)
+    return text.getvalue()
+
+
+def main() -> None:
+    """Entry point: run the spec in argv[1], write the result to argv[2]."""
+    spec = json.loads(sys.argv[1])
+    result_file = Path(sys.argv[2])
+    result = run(spec, result_file.with_suffix(".progress.json"))
+    result_file.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The benchmark's own pieces: server statistics, response capture and replay, the bounds."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.bench.bounds import bounds
+from tests.bench.replay import ReplayAdapter, VirtualTime, captured_now
+from tests.fake_toast import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, FakeToast
+from tests.fake_toast.generate import GeneratedWorld
+from tests.fake_toast.server import RecordedRequest, request_stats
+
+LOGIN = "/authentication/v1/authentication/login"
+BULK = "/orders/v2/ordersBulk"
+
+
+def _record(moment: float, path: str = BULK, location: str | None = "r1") -> RecordedRequest:
+    return RecordedRequest("GET", path, {}, location, None, moment, 200)
+
+
+def test_given_requests_when_counting_then_windows_are_half_open_like_the_limiter() -> None:
+    requests_ = [_record(t) for t in (0.0, 0.5, 0.99, 1.0, 1.5)] + [_record(9.0, "/x", None)]
+    stats = request_stats(requests_)
+    r1 = stats["locations"]["r1"]
+    assert r1["requests"] == 5
+    assert r1["orders_bulk"] == 5
+    assert r1["max_per_second"] == 3  # (0.0, 1.0] holds 0.5, 0.99, 1.0; 0.0 has left
+    assert r1["span_seconds"] == 1.5
+    assert stats["locations"]["ip"]["requests"] == 1
+    assert stats["by_endpoint"] == {BULK: 5, "/x": 1}
+
+
+def test_given_stats_when_bounding_then_slowest_location_or_spread_over_workers() -> None:
+    stats = request_stats(
+        [_record(t / 10) for t in range(100)]  # r1: 100 ordersBulk -> 20 s at 5/s
+        + [_record(t / 10, "/cash", "r2") for t in range(200)]  # r2: 200 -> 10 s at 20/s
+    )
+    parallel = bounds(stats, latency=0.1, workers=8)
+    assert parallel["rate_limit_seconds"] == pytest.approx(20.0)
+    assert parallel["latency_seconds"] == pytest.approx(20.0)  # r2: 200 x 0.1 s
+    assert parallel["paced_seconds"] == pytest.approx(20.0)  # r1: 100 x max(0.1, 0.2)
+    assert bounds(stats, latency=0.1, workers=1)["rate_limit_seconds"] == pytest.approx(30.0)
+
+
+def test_given_a_captured_sync_when_replayed_then_same_answers_without_a_server(
+    tmp_path: Path,
+) -> None:
+    world = GeneratedWorld(restaurants=1, days=3, orders_per_day=120, start=date(2026, 1, 1))
+    restaurant = world.restaurant_guids[0]
+    window = {
+        "startDate": "2026-01-01T00:00:00.000+0000",
+        "endDate": "2026-01-05T00:00:00.000+0000",
+    }
+    live = requests.Session()
+    with FakeToast(world, capture_dir=tmp_path) as fake:
+        body = {
+            "clientId": SANDBOX_CLIENT_ID,
+            "clientSecret": SANDBOX_CLIENT_SECRET,
+            "userAccessType": "TOAST_MACHINE_CLIENT",
+        }
+        token = live.post(fake.base_url + LOGIN, json=body, timeout=5).json()["token"]
+        headers = {
+            "Authorization": f"Bearer {token['accessToken']}",
+            "Toast-Restaurant-External-ID": restaurant,
+        }
+        pages = [
+            live.get(
+                fake.base_url + BULK, params={**window, "page": n}, headers=headers, timeout=5
+            )
+            for n in (1, 2)
+        ]
+        assert fake.stats()["locations"][restaurant]["orders_bulk"] == 2
+    offline = requests.Session()
+    offline.mount("http://", ReplayAdapter(tmp_path))
+    for number, page in zip((1, 2), pages, strict=True):
+        again = offline.get(
+            "http://nowhere" + BULK, params={**window, "page": number}, headers=headers
+        )
+        assert again.status_code == 200
+        assert again.json() == page.json()
+        assert again.headers["Link"] == page.headers["Link"]
+    with pytest.raises(requests.ConnectionError, match="not in the capture"):
+        offline.get("http://nowhere" + BULK, params={**window, "page": 3}, headers=headers)
+    now = captured_now(ReplayAdapter(tmp_path).index)
+    assert now.isoformat() == "2026-01-05T00:00:00+00:00"
+
+
+def test_virtual_time_advances_instead_of_waiting() -> None:
+    virtual = VirtualTime()
+    before = virtual.clock()
+    virtual.sleep(3600)
+    assert virtual.clock() - before >= 3600
+    assert virtual.slept == 3600

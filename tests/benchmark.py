@@ -1,0 +1,495 @@
+"""Benchmark a full Toast sync through the real SDK runner against the fake Toast server.
+
+    python tests/benchmark.py                 # 8 restaurants x 365 days x 150 orders/day, 100 ms
+    python tests/benchmark.py --quick         # everyday preset, under two minutes
+    python tests/benchmark.py --memory        # also a --memory-days sync: peak RSS ratio
+    python tests/benchmark.py --profile --json out.json   # + a cProfile'd replay
+
+What runs, each in its own process so the numbers are the connector's alone:
+1. The pure transformation: `connector.explode(connector.ORDERS, order, ...)` over generated
+   orders (JSON round-tripped, as the connector gets them), in this process: orders/s.
+2. The measured sync: the fake server (`python -m tests.fake_toast --generated`, latency per
+   request, Toast's rate limits enforced, so a 429 would be served) in one process; the sync in
+   a child (`python -m tests.bench.child`): `core_adapter.run` (the runner `fivetran debug`
+   uses) into a fresh project, maxWorkers workers, initialSyncStart = the generated world's first
+   day, which is `today - days`, so the windows up to now cover the data. The child reports wall
+   and CPU time of the run and its peak RSS (ru_maxrss); the server reports, on stop, requests
+   per endpoint, per location the most requests it saw in any 1-s and 15-min window, and 429s.
+3. The write bound: the same sync with no network at all. The fake server captured every
+   response of step 2 (`--capture-dir`: body bytes + status + headers per request); a child
+   replays the sync through the same SDK runner with a `requests` transport adapter serving the
+   captured responses (tests/bench/replay.py); the connector's SLEEP and CLOCK run on a
+   virtual clock that a sleep advances (rate-limiter and back-off waits pass at once, no
+   spinning), and its "now" is step 2's (so it asks for exactly the same windows and pages).
+   Connector code is not changed: it still decodes JSON, transforms, emits and checkpoints as
+   in step 2. Rows per table must equal step 2's; the report says so.
+4. With --memory, the sync of step 2 for --memory-days days: the peak RSS ratio.
+5. The same sync as step 2 with one worker (maxWorkers=1): the speed-up of parallel restaurants.
+Every sync runs a copy of connector.py taken at the start (others may edit it meanwhile); the
+header names its hash. A phase that fails or is stopped (kill the pid in <workdir>/<phase>.pid)
+ends the benchmark; the report then shows what was measured until then (server statistics, RSS
+and CPU samples, the connector's last log lines).
+
+Lower bounds printed: the rate-limit bound (minimal time for step 2's request counts under
+Toast's per-location limits; formula printed with the numbers), the latency bound (requests of a
+location one after another at the server's latency), the sequential+pacing bound (the same with
+ordersBulk no faster than 5/s) and the write bound (step 3). The machine's CPU count is printed:
+the fake server and the connector share the cores, and the server's CPU time is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.bench import report  # noqa: E402
+from tests.bench.bounds import bounds  # noqa: E402
+from tests.conftest import FERNET_KEY, OFFLINE_ENV  # noqa: E402
+from tests.fake_toast import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET  # noqa: E402
+from tests.fake_toast.generate import GeneratedWorld  # noqa: E402
+
+ENV = {**os.environ, **OFFLINE_ENV, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+QUICK = {"restaurants": 4, "days": 30, "orders_per_day": 10, "latency_ms": 20.0}
+FULL = {"restaurants": 8, "days": 365, "orders_per_day": 150, "latency_ms": 100.0}
+SDK_VERSION = importlib.metadata.version("fivetran-connector-sdk")
+_LOG_TAIL_LINES = 12
+
+
+class BenchError(RuntimeError):
+    """A phase failed or was stopped; `partial` holds what it measured until then."""
+
+    def __init__(self, message: str, partial: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial or {}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """One sync's data and setting."""
+
+    restaurants: int
+    days: int
+    orders_per_day: int
+    latency_ms: float
+    workers: int
+    seed: int
+    today: date  # UTC, fixed once so every phase generates the same world
+
+    @property
+    def latency(self) -> float:
+        return self.latency_ms / 1000
+
+    @property
+    def start(self) -> date:
+        """The generated world's first business day: the windows up to now cover the data."""
+        return self.today - timedelta(days=self.days)
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# ------------------------------------------------------------------------------ processes
+
+
+class FakeServer:
+    """`python -m tests.fake_toast --generated` in its own process; `stats` after exit."""
+
+    def __init__(self, sizes: Sizes, workdir: Path, name: str, capture: Path | None) -> None:
+        self.sizes = sizes
+        self.stats_file = workdir / f"{name}.server-stats.json"
+        self.log_file = workdir / f"{name}.server.log"
+        self.capture = capture
+        self.base_url = ""
+        self.stats: dict[str, Any] = {}
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> FakeServer:
+        s = self.sizes
+        command = [
+            sys.executable,
+            "-m",
+            "tests.fake_toast",
+            "--generated",
+            "--port=0",
+            f"--restaurants={s.restaurants}",
+            f"--days={s.days}",
+            f"--orders-per-day={s.orders_per_day}",
+            f"--start={s.start.isoformat()}",
+            f"--seed={s.seed}",
+            f"--latency-seconds={s.latency}",
+            "--enforce-rate-limits",
+            f"--stats-file={self.stats_file}",
+            *([f"--capture-dir={self.capture}"] if self.capture else []),
+        ]
+        with self.log_file.open("w") as log:
+            self._process = subprocess.Popen(
+                command, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=log, text=True
+            )
+        assert self._process.stdout is not None
+        first = self._process.stdout.readline()
+        if not first.startswith("Fake Toast API listening on "):
+            self._process.kill()
+            raise BenchError(f"the fake server did not start; see {self.log_file}")
+        self.base_url = first.rsplit(" ", 1)[-1].strip()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGTERM)
+        self._process.communicate(timeout=900)
+        if self.stats_file.exists():
+            self.stats = json.loads(self.stats_file.read_text())
+
+
+def configuration(base_url: str, sizes: Sizes) -> dict[str, str]:
+    """The connector's configuration for a generated world (partners API lists restaurants)."""
+    return {
+        "clientId": SANDBOX_CLIENT_ID,
+        "clientSecret": SANDBOX_CLIENT_SECRET,
+        "userAccessType": "TOAST_MACHINE_CLIENT",
+        "domain": base_url,
+        "initialSyncStart": f"{sizes.start.isoformat()}T00:00:00.000Z",
+        "key": FERNET_KEY,
+        "maxWorkers": str(sizes.workers),
+    }
+
+
+def _log_tail(log_file: Path) -> list[str]:
+    """The connector's last progress lines and any error, from a child's log."""
+    lines = log_file.read_text(errors="replace").splitlines() if log_file.exists() else []
+    wanted = ("window", "memory", "ERROR", "SEVERE", "Error", "exceeded", "FAILED")
+    picked = [line for line in lines if any(word in line for word in wanted)]
+    return picked[-_LOG_TAIL_LINES:]
+
+
+def run_child(spec: dict[str, Any], workdir: Path, name: str) -> dict[str, Any]:
+    """Run one sync in `python -m tests.bench.child`; its log goes to workdir/<name>.log."""
+    result_file = workdir / f"{name}.result.json"
+    progress_file = result_file.with_suffix(".progress.json")
+    log_file = workdir / f"{name}.log"
+    command = [sys.executable, "-m", "tests.bench.child", json.dumps(spec), str(result_file)]
+    with log_file.open("w") as log:
+        # cwd is the snapshot of connector.py (first on sys.path with -m); tests/ via PYTHONPATH.
+        code = workdir / "code"
+        child = subprocess.Popen(command, cwd=code, env=ENV, stdout=log, stderr=subprocess.STDOUT)
+        (workdir / f"{name}.pid").write_text(str(child.pid))
+        exit_code = child.wait()
+    if not result_file.exists():
+        progress = json.loads(progress_file.read_text()) if progress_file.exists() else {}
+        partial = {"samples": progress.get("samples", []), "log_tail": _log_tail(log_file)}
+        raise BenchError(
+            f"{name}: the sync process ended with exit code {exit_code} before finishing; see "
+            f"{log_file}",
+            partial,
+        )
+    result = json.loads(result_file.read_text())
+    result.update(exit_code=exit_code, log=str(log_file))
+    if not result["ok"]:
+        raise BenchError(f"{name}: the sync failed; see {log_file}\n{result.get('error')}", result)
+    return result
+
+
+def live_sync(sizes: Sizes, workdir: Path, name: str, capture: Path | None = None) -> dict:
+    """A sync against the fake server; the result holds the server's stats and the bounds."""
+    server = FakeServer(sizes, workdir, name, capture)
+    try:
+        with server:
+            spec = {
+                "mode": "live",
+                "configuration": configuration(server.base_url, sizes),
+                "project_dir": str(workdir / name),
+            }
+            result = run_child(spec, workdir, name)
+    except BenchError as error:
+        error.partial.update(server=server.stats, sizes=asdict(sizes))
+        raise
+    finally:
+        shutil.rmtree(workdir / name, ignore_errors=True)
+    result["sizes"] = asdict(sizes)
+    result["server"] = server.stats
+    result["bounds"] = bounds(server.stats, sizes.latency, sizes.workers)
+    return result
+
+
+def replay_sync(sizes: Sizes, workdir: Path, capture: Path, profile: bool) -> dict:
+    """The write bound: the captured sync replayed with no network and no waits. With
+    `profile`, under cProfile (slower: not a bound, only where the time goes)."""
+    name = "replay-profiled" if profile else "replay"
+    spec: dict[str, Any] = {
+        "mode": "replay",
+        "configuration": configuration("http://127.0.0.1:9", sizes),
+        "project_dir": str(workdir / name),
+        "capture_dir": str(capture),
+    }
+    if profile:
+        spec["profile_file"] = str(workdir / f"{name}.prof")
+    try:
+        result = run_child(spec, workdir, name)
+    finally:
+        shutil.rmtree(workdir / name, ignore_errors=True)
+    result["sizes"] = asdict(sizes)
+    return result
+
+
+def explode_speed(seed: int, orders: int) -> dict[str, Any]:
+    """orders/s of `connector.explode` alone over generated orders (with every child)."""
+    import connector  # after tests.conftest set up the offline SDK environment
+
+    days = max(1, -(-orders // 150))
+    world = GeneratedWorld(1, days, 150, date(2026, 1, 1), seed)
+    guid = world.restaurant_guids[0]
+    start = datetime(2025, 12, 1, tzinfo=timezone.utc)
+    end = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    generated = json.loads(json.dumps(list(world.orders_between(guid, start, end)[:orders])))
+    context = {"restaurantId": guid}
+    best, rows = float("inf"), 0
+    for _ in range(3):
+        started = time.perf_counter()
+        rows = sum(len(list(connector.explode(connector.ORDERS, o, context))) for o in generated)
+        best = min(best, time.perf_counter() - started)
+    return {
+        "orders": len(generated),
+        "seconds": best,
+        "us_per_order": best / len(generated) * 1e6,
+        "orders_per_second": len(generated) / best,
+        "rows_per_order": rows / len(generated),
+    }
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python tests/benchmark.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--quick", action="store_true", help=f"preset {QUICK}")
+    parser.add_argument("--restaurants", type=int, help=f"default {FULL['restaurants']}")
+    parser.add_argument("--days", type=int, help=f"default {FULL['days']}")
+    parser.add_argument("--orders-per-day", type=int, help=f"default {FULL['orders_per_day']}")
+    parser.add_argument("--latency-ms", type=float, help=f"default {FULL['latency_ms']:g}")
+    parser.add_argument("--workers", type=int, default=8, help="maxWorkers (default 8)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-single", action="store_true", help="skip the one-worker sync")
+    parser.add_argument("--no-replay", action="store_true", help="skip the write bound")
+    parser.add_argument("--memory", action="store_true", help="also sync --memory-days days")
+    parser.add_argument("--memory-days", type=int, default=30)
+    parser.add_argument("--explode-orders", type=int, help="default 3000 (--quick 1000)")
+    parser.add_argument(
+        "--profile", action="store_true", help="also replay under cProfile, print top entries"
+    )
+    parser.add_argument("--json", type=Path, help="save every number here")
+    parser.add_argument("--workdir", type=Path, help="keep logs and server stats here")
+    return parser.parse_args(argv)
+
+
+def _sizes(args: argparse.Namespace) -> Sizes:
+    preset = QUICK if args.quick else FULL
+    chosen = {k: v if getattr(args, k) is None else getattr(args, k) for k, v in preset.items()}
+    today = datetime.now(timezone.utc).date()
+    return Sizes(workers=args.workers, seed=args.seed, today=today, **chosen)
+
+
+def _connector_version() -> str:
+    """Which connector.py was measured: git HEAD, whether it is modified, its content hash."""
+    source = ROOT / "connector.py"
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run([*git, "status", "--porcelain", "connector.py"], capture_output=True)
+    state = "modified" if dirty.stdout.strip() else "as committed"
+    return f"connector.py sha256 {digest} (git {head.stdout.strip() or '?'}, {state})"
+
+
+def _header(sizes: Sizes, args: argparse.Namespace, version: str) -> list[str]:
+    orders = sizes.restaurants * sizes.days * sizes.orders_per_day
+    return [
+        f"Toast connector benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
+        f"{' (--quick)' if args.quick else ''}",
+        f"  data: {sizes.restaurants} restaurants x {sizes.days} days x {sizes.orders_per_day} "
+        f"orders/day = {report.n(orders)} orders with every nested child, from {sizes.start}; "
+        f"seed {sizes.seed}",
+        f"  server: fake Toast in its own process, {sizes.latency_ms:g} ms latency per request, "
+        "Toast's rate limits enforced (429 when exceeded)",
+        f"  connector: maxWorkers {sizes.workers}, core_adapter.run (the SDK runner of "
+        f"`fivetran debug`) in its own process, SDK {SDK_VERSION}; {version}",
+        f"  machine: {os.cpu_count()} CPUs (nproc); the fake server and the connector share "
+        f"them; Python {platform.python_version()}",
+    ]
+
+
+class Run:
+    """The phases, in order of importance; results are saved after each."""
+
+    def __init__(self, args: argparse.Namespace, sizes: Sizes, workdir: Path) -> None:
+        self.args = args
+        self.sizes = sizes
+        self.workdir = workdir
+        self.results: dict[str, Any] = {"sizes": asdict(sizes), "cpus": os.cpu_count()}
+
+    def save(self) -> None:
+        if self.args.json:
+            self.args.json.write_text(
+                json.dumps(self.results, indent=1, default=str), encoding="utf-8"
+            )
+
+    def phase(self, name: str, label: str, action: Any) -> dict[str, Any]:
+        _say(f"... {label}")
+        started = time.monotonic()
+        try:
+            result = action()
+        except BenchError as error:
+            self.results[name] = {**error.partial, "ok": False, "error": str(error)}
+            self.save()
+            raise
+        self.results[name] = result
+        self.save()
+        _say(f"    done in {time.monotonic() - started:.0f} s")
+        if "wall_seconds" in result:
+            _say(f"    {report.sync_line(name, result)}")
+        return result
+
+    def all(self) -> None:
+        args, sizes, workdir = self.args, self.sizes, self.workdir
+        orders = args.explode_orders or (1000 if args.quick else 3000)
+        explode = self.phase(
+            "explode", "explode() speed", lambda: explode_speed(sizes.seed, orders)
+        )
+        _say(
+            f"    {explode['us_per_order']:.0f} us/order, "
+            f"{report.n(explode['orders_per_second'])} orders/s"
+        )
+        capture = None if args.no_replay else workdir / "capture"
+        label = f"sync with {sizes.workers} workers"
+        try:
+            self.phase("sync", label, lambda: live_sync(sizes, workdir, "sync", capture))
+            if capture is not None:
+                label = "write bound: replay of the captured responses"
+                self.phase(
+                    "write_bound", label, lambda: replay_sync(sizes, workdir, capture, False)
+                )
+                if args.profile:
+                    label = "the same replay under cProfile"
+                    self.phase(
+                        "profile", label, lambda: replay_sync(sizes, workdir, capture, True)
+                    )
+        finally:
+            if capture is not None:
+                shutil.rmtree(capture, ignore_errors=True)
+        if args.memory:
+            short = replace(sizes, days=args.memory_days)
+            label = f"sync of {args.memory_days} days (memory)"
+            self.phase("memory", label, lambda: live_sync(short, workdir, "memory"))
+        if not args.no_single:
+            one = replace(sizes, workers=1)
+            self.phase(
+                "single_worker", "sync with one worker", lambda: live_sync(one, workdir, "single")
+            )
+
+    def report(self) -> None:
+        results = self.results
+        lines = ["", *_header(self.sizes, self.args, self.results["connector"])]
+        e = results.get("explode")
+        if e:
+            lines.append(
+                f"Pure transformation: explode(ORDERS, order) over {e['orders']:,} generated "
+                f"orders: {e['us_per_order']:.0f} us/order, {report.n(e['orders_per_second'])} "
+                f"orders/s, {e['rows_per_order']:.1f} rows/order"
+            )
+        sync = results.get("sync")
+        if sync and not sync.get("ok"):
+            lines += report.report_failure("The sync", sync)
+        elif sync:
+            lines += report.report_sync(sync)
+            lines += report.report_bounds(sync, results.get("write_bound"))
+            lines += self._others()
+            lines += report.targets(results)
+            found = report.findings(results)
+            if found:
+                lines.append("Findings:")
+                lines += [f"  - {finding}" for finding in found]
+        if results.get("profile", {}).get("profile"):
+            lines.append(
+                f"Profile of the write-bound replay under cProfile (wall "
+                f"{results['profile']['wall_seconds']:.1f} s with the profiler; main thread "
+                "only: the emitter and the SDK runner, not the fetching workers):"
+            )
+            lines.append(results["profile"]["profile"])
+        lines.append(f"Logs, server stats: {self.workdir}")
+        _say("\n".join(lines))
+
+    def _others(self) -> list[str]:
+        results, lines = self.results, []
+        for name, label in (
+            ("write_bound", "The write-bound replay"),
+            ("single_worker", "One worker"),
+            ("memory", f"The {self.args.memory_days}-day sync"),
+        ):
+            other = results.get(name)
+            if other is None:
+                continue
+            if not other.get("ok"):
+                lines += report.report_failure(label, other)
+                continue
+            if name == "write_bound":
+                continue
+            lines.append(report.sync_line(label, other))
+            lines.append(report.rss_line(other.get("samples", [])))
+            if name == "single_worker":
+                lines.append(
+                    f"  one worker / {self.sizes.workers} workers: "
+                    f"{other['wall_seconds'] / results['sync']['wall_seconds']:.2f}x; 429s "
+                    f"{other['server']['served_429']}; its bounds: rate-limit "
+                    f"{other['bounds']['rate_limit_seconds']:.1f} s, sequential+pacing "
+                    f"{other['bounds']['paced_seconds']:.1f} s"
+                )
+        return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit 1 if a phase failed (the report shows what was measured)."""
+    args = _arguments(argv)
+    sizes = _sizes(args)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="toast-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    # Every sync runs this copy: others may edit connector.py while the benchmark runs.
+    (workdir / "code").mkdir(exist_ok=True)
+    shutil.copy2(ROOT / "connector.py", workdir / "code" / "connector.py")
+    run = Run(args, sizes, workdir)
+    run.results["connector"] = _connector_version()
+    _say("\n".join(_header(sizes, args, run.results["connector"])))
+    started = time.monotonic()
+    failed = False
+    try:
+        run.all()
+    except BenchError as error:
+        _say(f"FAILED: {error}")
+        failed = True
+    run.report()
+    _say(f"Benchmark total: {time.monotonic() - started:.0f} s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
