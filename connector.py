@@ -580,7 +580,6 @@ PER_WINDOW: tuple[Endpoint, ...] = (
     Endpoint("/cashmgmt/v1/entries", CASH_ENTRY, "cash"),
     Endpoint("/cashmgmt/v1/deposits", CASH_DEPOSIT, "cash"),
 )
-ENDPOINTS_BY_PATH = {endpoint.path: endpoint for endpoint in (*ONCE_PER_SYNC, *PER_WINDOW)}
 
 
 def iter_tables(table: Table) -> Iterator[Table]:
@@ -1583,7 +1582,12 @@ class RestaurantSync:
 
     def _fetch_window(self, endpoint: Endpoint, window: Window, resuming: bool) -> None:
         try:
-            getattr(self, f"_window_{endpoint.walk}")(endpoint, window, resuming)
+            fetch = {
+                "orders": self._window_orders,
+                "time_entries": self._window_time_entries,
+                "shifts": self._window_shifts,
+            }[endpoint.walk]
+            fetch(endpoint, window, resuming)
         except ToastSkip as error:
             self._skip(endpoint, error)
 

@@ -201,3 +201,16 @@ def deleted_guids(world: World) -> dict[str, set[str]]:
             o["guid"] for o in labor.get("timeEntries", []) if o.get("deleted")
         )
     return flagged
+
+
+def dangling_foreign_keys(warehouse: Any) -> list[str]:
+    """The contract's foreign keys that point at no parent row in `warehouse` (a Warehouse)."""
+    dangling = []
+    for child, column, parent, parent_column in FOREIGN_KEYS:
+        count = warehouse.query(
+            f'SELECT count(*) FROM tester."{child}" c WHERE c.{column} IS NOT NULL AND NOT EXISTS '
+            f'(SELECT 1 FROM tester."{parent}" p WHERE p.{parent_column} = c.{column})'
+        )[0][0]
+        if count:
+            dangling.append(f"{child}.{column} -> {parent}.{parent_column}: {count}")
+    return dangling

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -265,15 +263,3 @@ def test_secrets_never_reach_logs_state_or_errors(
         leaked = [secret[:6] for secret in secrets if secret in text]
         assert leaked == [], place
     assert tokens
-
-
-def counts_by_status(server: FakeToast) -> Counter:
-    return Counter(request.status for request in server.requests)
-
-
-def test_state_file_is_written_atomically_by_the_runner(
-    project: Project, toast: FakeToast, no_wait: list[float]
-) -> None:
-    project.sync(make_configuration(toast))
-    assert not list(Path(project.path / "files").glob("*.tmp"))
-    assert counts_by_status(toast) == Counter({200: len(toast.requests)})
