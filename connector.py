@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64  # packs the delete ledger into state
 import contextlib  # a cancelled worker's last hand-off may be refused
+import functools  # caches destination column names
 import hashlib  # deterministic keys for children that have no guid
 import json  # JSON columns, state and the token cache
 import queue  # hands fetched rows from workers to the one emitting thread
@@ -777,7 +778,11 @@ def schema(configuration: dict) -> list[dict]:
     """
     validate_configuration(configuration)
     return [
-        {"table": t.name, "primary_key": list(t.primary_key), "columns": dict(t.columns)}
+        {
+            "table": t.name,
+            "primary_key": [destination_name(column) for column in t.primary_key],
+            "columns": destination_row(t.columns),
+        }
         for t in ALL_TABLES
     ]
 
@@ -1213,6 +1218,29 @@ def iter_numbered_pages(
 # ---------------------------------------------------------------------------------------------
 
 _TOAST_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{4}$")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_]+")
+_WORD_START = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<!\d)(?=\d)|(?<=\d)(?=\D)")
+_UNDERSCORES = re.compile(r"_+")
+
+
+@functools.cache
+def destination_name(name: str) -> str:
+    """The column name Fivetran's naming makes of a camelCase name: `ordersCheckId` ->
+    `orders_check_id`, `last4Digits` -> `last_4_digits` (a lower-case letter followed by a capital
+    starts a word, and so does a switch between digits and other characters).
+
+    The connector emits and declares these names itself, so the destination has the same columns
+    whichever naming strategy a connection uses, and Fivetran's naming leaves them unchanged. A
+    name that is not plain ASCII letters, digits and underscores is left for the SDK to rename.
+    """
+    if not _PLAIN_NAME.fullmatch(name):
+        return name
+    return _UNDERSCORES.sub("_", _WORD_START.sub("_", name)).lower()
+
+
+def destination_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """`row` with destination column names."""
+    return {destination_name(key): value for key, value in row.items()}
 
 
 def _column(prefix: str, key: str) -> str:
@@ -1748,7 +1776,7 @@ class Emitter:
         self._rows_since_checkpoint += len(rows)
         for table, row in rows:
             # Never wrapped in try: a caught coercion error would silently drop the row.
-            op.upsert(table=table.name, data=row)
+            op.upsert(table=table.name, data=destination_row(row))
             counts[table.name] += 1
             if row.get("deleted") is True:
                 self._delete(batch.restaurant, table, primary_key_of(table, row))
@@ -1768,7 +1796,8 @@ class Emitter:
         return set()
 
     def _delete(self, restaurant: str, table: Table, key: tuple[str, ...]) -> None:
-        op.delete(table=table.name, keys=dict(zip(table.primary_key, key, strict=True)))
+        keys = dict(zip(table.primary_key, key, strict=True))
+        op.delete(table=table.name, keys=destination_row(keys))
         self.counts.setdefault(restaurant, Counter())[f"{table.name} deleted"] += 1
 
     def checkpoint_if_due(self, window_finished: bool) -> None:

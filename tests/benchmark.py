@@ -13,8 +13,9 @@ What runs, each in its own process so the numbers are the connector's alone:
    a child (`python -m tests.bench.child`): `core_adapter.run` (the runner `fivetran debug`
    uses) into a fresh project, maxWorkers workers, initialSyncStart = the generated world's first
    day, which is `today - days`, so the windows up to now cover the data. The child reports wall
-   and CPU time of the run and its peak RSS (ru_maxrss); the server reports, on stop, requests
-   per endpoint, per location the most requests it saw in any 1-s and 15-min window, and 429s.
+   and CPU time of the run and its peak RSS (VmHWM, reset when the sync starts); the server
+   reports, on stop, requests per endpoint, per location the most requests it saw in any 1-s and
+   15-min window, and 429s.
 3. The write bound: the same sync with no network at all. The fake server captured every
    response of step 2 (`--capture-dir`: body bytes + status + headers per request); a child
    replays the sync through the same SDK runner with a `requests` transport adapter serving the
@@ -23,7 +24,15 @@ What runs, each in its own process so the numbers are the connector's alone:
    spinning), and its "now" is step 2's (so it asks for exactly the same windows and pages).
    Connector code is not changed: it still decodes JSON, transforms, emits and checkpoints as
    in step 2. Rows per table must equal step 2's; the report says so.
-4. With --memory, the sync of step 2 for --memory-days days: the peak RSS ratio.
+   With --source-naming, the replay once more as `fivetran debug --naming SOURCE` runs it: the
+   runner keeps the names the connector emits (which are already Fivetran's), so it skips
+   renaming every column of every row; the rows must be the same.
+4. With --memory, the sync of step 2 for --memory-days days: the peak RSS ratio. The SDK runner
+   keeps per-row bookkeeping for the whole sync (a hash of every upserted key) and DuckDB's
+   indexes grow with the table, so this ratio also measures the runner. Hence, with --memory or
+   --connector-memory, the connector's own memory: the same two syncs (--days and --memory-days)
+   through the SDK's operation layer into a sink that counts rows and keeps none
+   (tests/bench/child.py CountingSink), with no runner and no DuckDB.
 5. The same sync as step 2 with one worker (maxWorkers=1): the speed-up of parallel restaurants.
 Every sync runs a copy of connector.py taken at the start (others may edit it meanwhile); the
 header names its hash. A phase that fails or is stopped (kill the pid in <workdir>/<phase>.pid)
@@ -230,15 +239,20 @@ def live_sync(sizes: Sizes, workdir: Path, name: str, capture: Path | None = Non
     return result
 
 
-def replay_sync(sizes: Sizes, workdir: Path, capture: Path, profile: bool) -> dict:
+def replay_sync(
+    sizes: Sizes, workdir: Path, capture: Path, profile: bool, fivetran_naming: bool = True
+) -> dict:
     """The write bound: the captured sync replayed with no network and no waits. With
-    `profile`, under cProfile (slower: not a bound, only where the time goes)."""
+    `profile`, under cProfile (slower: not a bound, only where the time goes). Without
+    `fivetran_naming`, as `fivetran debug --naming SOURCE` runs it."""
     name = "replay-profiled" if profile else "replay"
+    name += "" if fivetran_naming else "-source-naming"
     spec: dict[str, Any] = {
         "mode": "replay",
         "configuration": configuration("http://127.0.0.1:9", sizes),
         "project_dir": str(workdir / name),
         "capture_dir": str(capture),
+        "fivetran_naming": fivetran_naming,
     }
     if profile:
         spec["profile_file"] = str(workdir / f"{name}.prof")
@@ -247,6 +261,27 @@ def replay_sync(sizes: Sizes, workdir: Path, capture: Path, profile: bool) -> di
     finally:
         shutil.rmtree(workdir / name, ignore_errors=True)
     result["sizes"] = asdict(sizes)
+    return result
+
+
+def stream_sync(sizes: Sizes, workdir: Path, name: str) -> dict:
+    """A sync against the fake server into a counting sink: the connector's own memory."""
+    server = FakeServer(sizes, workdir, name, None)
+    try:
+        with server:
+            spec = {
+                "mode": "stream",
+                "configuration": configuration(server.base_url, sizes),
+                "project_dir": str(workdir / name),
+            }
+            result = run_child(spec, workdir, name)
+    except BenchError as error:
+        error.partial.update(server=server.stats, sizes=asdict(sizes))
+        raise
+    finally:
+        shutil.rmtree(workdir / name, ignore_errors=True)
+    result["sizes"] = asdict(sizes)
+    result["server"] = server.stats
     return result
 
 
@@ -295,9 +330,24 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-replay", action="store_true", help="skip the write bound")
     parser.add_argument("--memory", action="store_true", help="also sync --memory-days days")
     parser.add_argument("--memory-days", type=int, default=30)
+    parser.add_argument(
+        "--connector-memory",
+        action="store_true",
+        help="the connector's own peak RSS over --days and --memory-days (counting sink)",
+    )
+    parser.add_argument(
+        "--no-sync",
+        action="store_true",
+        help="skip the measured sync (and so the write bound and the profile)",
+    )
     parser.add_argument("--explode-orders", type=int, help="default 3000 (--quick 1000)")
     parser.add_argument(
         "--profile", action="store_true", help="also replay under cProfile, print top entries"
+    )
+    parser.add_argument(
+        "--source-naming",
+        action="store_true",
+        help="also replay as `fivetran debug --naming SOURCE` runs it (no column renaming)",
     )
     parser.add_argument("--json", type=Path, help="save every number here")
     parser.add_argument("--workdir", type=Path, help="keep logs and server stats here")
@@ -380,15 +430,23 @@ class Run:
             f"    {explode['us_per_order']:.0f} us/order, "
             f"{report.n(explode['orders_per_second'])} orders/s"
         )
-        capture = None if args.no_replay else workdir / "capture"
+        capture = None if args.no_replay or args.no_sync else workdir / "capture"
         label = f"sync with {sizes.workers} workers"
         try:
-            self.phase("sync", label, lambda: live_sync(sizes, workdir, "sync", capture))
+            if not args.no_sync:
+                self.phase("sync", label, lambda: live_sync(sizes, workdir, "sync", capture))
             if capture is not None:
                 label = "write bound: replay of the captured responses"
                 self.phase(
                     "write_bound", label, lambda: replay_sync(sizes, workdir, capture, False)
                 )
+                if args.source_naming:
+                    label = "the same replay with source naming (--naming SOURCE)"
+                    self.phase(
+                        "write_bound_source_naming",
+                        label,
+                        lambda: replay_sync(sizes, workdir, capture, False, fivetran_naming=False),
+                    )
                 if args.profile:
                     label = "the same replay under cProfile"
                     self.phase(
@@ -397,10 +455,14 @@ class Run:
         finally:
             if capture is not None:
                 shutil.rmtree(capture, ignore_errors=True)
-        if args.memory:
-            short = replace(sizes, days=args.memory_days)
+        short = replace(sizes, days=args.memory_days)
+        if args.memory and not args.no_sync:
             label = f"sync of {args.memory_days} days (memory)"
             self.phase("memory", label, lambda: live_sync(short, workdir, "memory"))
+        if args.memory or args.connector_memory:
+            for name, chosen in (("stream", sizes), ("stream_memory", short)):
+                label = f"{chosen.days} days into a counting sink (the connector's own memory)"
+                self.phase(name, label, lambda c=chosen, n=name: stream_sync(c, workdir, n))
         if not args.no_single:
             one = replace(sizes, workers=1)
             self.phase(
@@ -423,12 +485,16 @@ class Run:
         elif sync:
             lines += report.report_sync(sync)
             lines += report.report_bounds(sync, results.get("write_bound"))
+            lines += report.report_source_naming(
+                sync, results.get("write_bound"), results.get("write_bound_source_naming")
+            )
             lines += self._others()
             lines += report.targets(results)
             found = report.findings(results)
             if found:
                 lines.append("Findings:")
                 lines += [f"  - {finding}" for finding in found]
+        lines += report.report_connector_memory(results)
         if results.get("profile", {}).get("profile"):
             lines.append(
                 f"Profile of the write-bound replay under cProfile (wall "

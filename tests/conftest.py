@@ -150,12 +150,15 @@ class Project:
     def state(self) -> dict[str, Any]:
         return json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
 
-    def sync(self, configuration: dict[str, str]) -> SyncResult:
-        """Run update() through the SDK's own runner, resuming from the last state."""
+    def sync(self, configuration: dict[str, str], fivetran_naming: bool = True) -> SyncResult:
+        """Run update() through the SDK's own runner, resuming from the last state; with
+        `fivetran_naming` False, as `fivetran debug --naming SOURCE` does."""
         Logging.LOG_LEVEL = (
             Logging.Level.INFO
         )  # `fivetran debug` sets it; the bare runner does not
-        core_adapter.run(connector.connector, str(self.path), configuration, self.state())
+        core_adapter.run(
+            connector.connector, str(self.path), configuration, self.state(), fivetran_naming
+        )
         return SyncResult(Warehouse(self.path / "files" / "warehouse.db"), self.state())
 
     @property

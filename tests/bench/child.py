@@ -3,11 +3,13 @@
 `python -m tests.bench.child SPEC_JSON RESULT_FILE`, started by tests/benchmark.py with the
 offline SDK environment already in its env (tests/conftest.py OFFLINE_ENV). SPEC_JSON keys:
 mode ("live": against the server the configuration's domain names; "replay": from capture_dir,
-no network, see replay.py), configuration (the connector's), project_dir, and optionally
+no network, see replay.py; "stream": live, but into a `CountingSink` instead of the SDK runner,
+see below), configuration (the connector's), project_dir, and optionally fivetran_naming (false:
+the runner keeps source names, as `fivetran debug --naming SOURCE` does) and
 profile_file (cProfile of the main thread: the emitter and the SDK runner; the workers that
 fetch and transform run in other threads and are not profiled).
 
-The result (JSON) holds wall and CPU seconds of `core_adapter.run`, peak RSS (ru_maxrss of this
+The result (JSON) holds wall and CPU seconds of `core_adapter.run`, peak RSS (VmHWM of this
 process, and the RSS before the sync started), the SDK's counts, and rows per destination table
 (counted after the measurement). Every few seconds a sampler writes elapsed, CPU and RSS to
 RESULT_FILE.progress.json as well, so a sync that is stopped or killed still tells how far it got.
@@ -29,7 +31,7 @@ from typing import Any
 
 import duckdb
 from fivetran_connector_sdk import Logging
-from fivetran_connector_sdk_cli import core_adapter
+from fivetran_connector_sdk_cli import core_adapter, runtime
 from fivetran_connector_sdk_common import constants
 
 import connector
@@ -39,7 +41,18 @@ _SAMPLE_SECONDS = 5.0
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak RSS since the last `_reset_peak` (VmHWM), else since the process started."""
+    return _status_mb("VmHWM:") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_peak() -> bool:
+    """Start the peak RSS over (Linux: clear_refs 5): the sync's peak, not the imports'."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
+            refs.write("5")
+    except OSError:
+        return False
+    return True
 
 
 def _cpu_seconds() -> tuple[float, float]:
@@ -47,12 +60,19 @@ def _cpu_seconds() -> tuple[float, float]:
     return usage.ru_utime, usage.ru_stime
 
 
-def _current_rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+def _status_mb(field: str) -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return 0.0
+
+
+def _current_rss_mb() -> float:
+    return _status_mb("VmRSS:")
 
 
 class Sampler(threading.Thread):
@@ -94,6 +114,60 @@ def rows_per_table(warehouse: Path) -> dict[str, int]:
         }
 
 
+class CountingSink:
+    """The SDK core's `Sink` protocol, keeping nothing: counts records and checkpoints.
+
+    With it, a sync runs the connector and the SDK's operation layer (`op.upsert` validates and
+    encodes every row) but not the runner, which holds the rows until a checkpoint, writes them to
+    DuckDB and keeps a hash of every upserted key for the whole sync. The process's RSS is then the
+    connector's own memory: whether it streams pages or collects windows shows here, unmasked by
+    the runner's per-row bookkeeping."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.checkpoints = 0
+        self.largest_state_bytes = 0
+
+    def record(self, record: Any) -> None:
+        name = f"{record.table} {record.type.name.lower()}"
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+    def checkpoint(self, checkpoint: Any) -> None:
+        self.checkpoints += 1
+        self.largest_state_bytes = max(self.largest_state_bytes, len(checkpoint.state_json))
+
+    def truncate(self, truncate: Any) -> None:
+        raise AssertionError(f"the connector never truncates: {truncate}")
+
+    def file_chunk(self, chunk: Any) -> None:
+        raise AssertionError("the connector uploads no files")
+
+    def warning(self, warning: Any) -> None:
+        del warning
+
+    def task(self, task: Any) -> None:
+        raise AssertionError(f"the connector raised a task: {task}")
+
+
+def _stream(configuration: dict[str, Any]) -> dict[str, Any]:
+    """Run schema() and update() as the SDK does, into a CountingSink; the counts it saw."""
+    source = core_adapter.ConnectorSource(connector.connector)
+    source.schema(configuration)
+    sink = CountingSink()
+    try:
+        source.update(configuration, {}, sink)
+    finally:
+        runtime.install(None)
+    upserts = {k.rsplit(" ", 1)[0]: v for k, v in sink.counts.items() if k.endswith(" upsert")}
+    return {
+        "Upserts": sum(upserts.values()),
+        "Deletes": sum(v for k, v in sink.counts.items() if k.endswith(" delete")),
+        "Checkpoints": sink.checkpoints,
+        "largest_state_bytes": sink.largest_state_bytes,
+        "upserts_per_table": upserts,
+    }
+
+
 def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
     """Run the sync the spec describes and measure it."""
     project = Path(spec["project_dir"])
@@ -104,7 +178,8 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
     # As `fivetran debug` runs it: INFO level, and timestamped log lines.
     Logging.LOG_LEVEL = Logging.Level.INFO
     constants.DEBUGGING = True
-    result: dict[str, Any] = {"mode": spec["mode"], "rss_before_sync_mb": _rss_mb()}
+    result: dict[str, Any] = {"mode": spec["mode"], "rss_before_sync_mb": _current_rss_mb()}
+    result["peak_is_the_syncs"] = _reset_peak()
     profiler = cProfile.Profile() if spec.get("profile_file") else None
     sampler = Sampler(progress)
     sampler.start()
@@ -113,8 +188,14 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
     try:
         if profiler is not None:
             profiler.enable()
-        counts = core_adapter.run(connector.connector, str(project), spec["configuration"], {})
-        result["sdk_counts"] = {k: v for k, v in dict(counts or {}).items() if v}
+        if spec["mode"] == "stream":
+            result["sdk_counts"] = _stream(spec["configuration"])
+        else:
+            naming = spec.get("fivetran_naming", True)  # False: `fivetran debug --naming SOURCE`
+            counts = core_adapter.run(
+                connector.connector, str(project), spec["configuration"], {}, naming
+            )
+            result["sdk_counts"] = {k: v for k, v in dict(counts or {}).items() if v}
         result["ok"] = True
     except BaseException as error:  # noqa: BLE001 - reported to the parent, which fails
         result["ok"] = False
@@ -139,7 +220,10 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
         result["replay_skipped_wait_seconds"] = adapter.virtual.slept if adapter.virtual else 0.0
     if profiler is not None:
         result["profile"] = _profile_text(profiler, Path(spec["profile_file"]))
-    result["rows"] = rows_per_table(project / "files" / "warehouse.db")
+    if spec["mode"] == "stream":  # nothing was written: the upserts the sink counted
+        result["rows"] = result.get("sdk_counts", {}).get("upserts_per_table", {})
+    else:
+        result["rows"] = rows_per_table(project / "files" / "warehouse.db")
     return result
 
 

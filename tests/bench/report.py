@@ -118,6 +118,25 @@ def report_bounds(result: dict[str, Any], write: dict[str, Any] | None) -> list[
     return lines
 
 
+def report_source_naming(
+    result: dict[str, Any], write: dict[str, Any] | None, source: dict[str, Any] | None
+) -> list[str]:
+    """The replay with and without the runner's column renaming."""
+    if not (write and write.get("ok") and source):
+        return []
+    if not source.get("ok"):
+        return report_failure("The source-naming replay", source)
+    match = "the same rows" if source["rows"] == result["rows"] else "ROWS DIFFER from"
+    rows = max(1, sum(source["rows"].values()))
+    return [
+        f"Write bound with source naming (`fivetran debug --naming SOURCE`: the runner does not "
+        f"rename columns): wall {source['wall_seconds']:.1f} s, CPU {source['cpu_seconds']:.1f} s"
+        f" ({source['cpu_seconds'] / rows * 1e6:.0f} us per row against "
+        f"{write['cpu_seconds'] / rows * 1e6:.0f}), {match} the sync; Fivetran naming / "
+        f"source naming: {write['wall_seconds'] / source['wall_seconds']:.2f}x"
+    ]
+
+
 def _verdict(ok: bool) -> str:
     return "MET   " if ok else "MISSED"
 
@@ -192,6 +211,18 @@ def findings(results: dict[str, Any]) -> list[str]:
             "pauses the location until the reset second)."
         )
     found += _rate_limited(sync["server"])
+    memory = results.get("memory")
+    if memory is not None and memory.get("ok"):
+        extra_rows = sum(sync["rows"].values()) - sum(memory["rows"].values())
+        extra_mb = sync["peak_rss_mb"] - memory["peak_rss_mb"]
+        if extra_rows > 0 and extra_mb > 0:
+            found.append(
+                f"The longer sync's peak RSS is {extra_mb:.0f} MB higher for "
+                f"{n(extra_rows)} more rows ({extra_mb * 2**20 / extra_rows:.0f} bytes per row). "
+                "The SDK runner keeps a hash of every key upserted during the sync, and "
+                "DuckDB keeps each table's primary-key index in memory; the connector's own "
+                "memory is the counting-sink comparison below."
+            )
     checkpoints = sync.get("sdk_counts", {}).get("Checkpoints", 0)
     if checkpoints and wall / checkpoints > 20:
         found.append(
@@ -223,3 +254,30 @@ def _rate_limited(server: dict[str, Any]) -> list[str]:
         "request when it admits it while the server counts it when it handles it; the spread "
         "between the two under CPU load exceeds the client limiter's 50 ms margin."
     ]
+
+
+def report_connector_memory(results: dict[str, Any]) -> list[str]:
+    """The two syncs into a counting sink: the connector's own peak RSS, long vs short."""
+    long, short = results.get("stream"), results.get("stream_memory")
+    lines: list[str] = []
+    for result in (long, short):
+        if result is None:
+            continue
+        label = f"{result.get('sizes', {}).get('days', '?')}-day sync into a counting sink"
+        if not result.get("ok"):
+            lines += report_failure(label, result)
+            continue
+        counts = result["sdk_counts"]
+        lines.append(
+            f"{sync_line(label, result)} (upserts {n(counts['Upserts'])}, deletes "
+            f"{n(counts['Deletes'])}, largest state {counts['largest_state_bytes'] / 1e6:.2f} MB)"
+        )
+        lines.append(rss_line(result.get("samples", [])))
+    if long and short and long.get("ok") and short.get("ok"):
+        ratio = long["peak_rss_mb"] / short["peak_rss_mb"]
+        lines.append(
+            f"  {_verdict(ratio <= 1.2)} the connector's own peak RSS (no runner) of "
+            f"{long['sizes']['days']} days ({long['peak_rss_mb']:.0f} MB) within 1.2x of "
+            f"{short['sizes']['days']} days ({short['peak_rss_mb']:.0f} MB): {ratio:.2f}x"
+        )
+    return lines

@@ -66,6 +66,23 @@ def test_every_contract_table_has_exactly_the_rows_of_the_source(first_sync) -> 
     assert result.warehouse.tables() >= set(oracle.CONFIG_TABLES.values()) | {"orders"}
 
 
+def test_source_naming_gives_the_same_warehouse(first_sync, tmp_path) -> None:
+    """The connector emits Fivetran's column names itself: a sync that keeps source names
+    (`fivetran debug --naming SOURCE`, or a connection deployed so) lands the same tables,
+    columns, types and rows, and the SDK's runner renames nothing."""
+    fivetran_named = first_sync[0].warehouse
+    with FakeToast(world=World.load()) as server, virtual_time():
+        project = Project(tmp_path / "source-naming")
+        source_named = project.sync(make_configuration(server), fivetran_naming=False).warehouse
+    columns = (
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'tester' ORDER BY 1, 2"
+    )
+    assert source_named.query(columns) == fivetran_named.query(columns)
+    assert source_named.snapshot() == fivetran_named.snapshot()
+    assert any(column == "orders_check_id" for _, column, _ in source_named.query(columns))
+
+
 def test_foreign_keys_resolve(first_sync) -> None:
     warehouse = first_sync[0].warehouse
     assert oracle.dangling_foreign_keys(warehouse) == []

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from fivetran_connector_sdk_core.renaming import redshift_safe  # the SDK's Fivetran naming
 
 import connector as c
 
@@ -86,6 +87,23 @@ def explode_order(order: dict | None = None) -> list[tuple[str, dict]]:
 def test_flatten_prefixes_nested_objects_and_turns_guid_into_id() -> None:
     row = c.flatten({"guid": "g", "server": {"guid": "e", "entityType": "X"}, "tags": [1]})
     assert row == {"id": "g", "serverId": "e", "serverEntityType": "X", "tags": [1]}
+
+
+def test_destination_names_are_the_names_fivetran_naming_gives() -> None:
+    declared = {
+        column
+        for table in c.ALL_TABLES
+        for column in (*table.columns, *table.primary_key, *table.foreign_keys)
+    }
+    exploded = {column for _, row in explode_order() for column in row}
+    edge_cases = {"last4Digits", "line1", "x2Y", "HTTPCode", "_private", "1st", "a__b", "ABc"}
+    for name in declared | exploded | edge_cases:
+        mine = c.destination_name(name)
+        assert mine == redshift_safe(name), name
+        assert redshift_safe(mine) == mine, name  # Fivetran naming leaves it as it is
+    assert c.destination_name("ordersCheckId") == "orders_check_id"
+    assert c.destination_name("last4Digits") == "last_4_digits"
+    assert c.destination_name("naïve") == "naïve"  # not plain ASCII: left to the SDK
 
 
 def test_flatten_leaves_out_child_lists_and_unprefixes_named_objects() -> None:
