@@ -383,7 +383,8 @@ def _header(sizes: Sizes, args: argparse.Namespace, version: str) -> list[str]:
         f"  server: fake Toast in its own process, {sizes.latency_ms:g} ms latency per request, "
         "Toast's rate limits enforced (429 when exceeded)",
         f"  connector: maxWorkers {sizes.workers}, core_adapter.run (the SDK runner of "
-        f"`fivetran debug`) in its own process, SDK {SDK_VERSION}; {version}",
+        f"`fivetran debug`) in its own process (the counting-sink syncs: no runner), SDK "
+        f"{SDK_VERSION}; {version}",
         f"  machine: {os.cpu_count()} CPUs (nproc); the fake server and the connector share "
         f"them; Python {platform.python_version()}",
     ]
@@ -487,6 +488,9 @@ class Run:
             lines += report.report_bounds(sync, results.get("write_bound"))
             lines += report.report_source_naming(
                 sync, results.get("write_bound"), results.get("write_bound_source_naming")
+            )
+            lines += report.report_time_split(
+                results.get("write_bound"), results.get("write_bound_source_naming")
             )
             lines += self._others()
             lines += report.targets(results)

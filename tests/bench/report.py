@@ -281,3 +281,36 @@ def report_connector_memory(results: dict[str, Any]) -> list[str]:
             f"{short['sizes']['days']} days ({short['peak_rss_mb']:.0f} MB): {ratio:.2f}x"
         )
     return lines
+
+
+def report_time_split(write: dict[str, Any] | None, source: dict[str, Any] | None) -> list[str]:
+    """Where the write bound's wall time goes, from the timed SDK operations (child.py)."""
+    if not (write and write.get("ok") and write.get("operations")):
+        return []
+    wall, rows = write["wall_seconds"], max(1, sum(write["rows"].values()))
+    seconds, calls = write["operations"]["seconds"], write["operations"]["calls"]
+    rest = wall - sum(seconds.values())
+
+    def share(value: float) -> str:
+        return f"{value:.1f} s ({value / wall:.0%})"
+
+    lines = [
+        f"Where the write bound's {wall:.1f} s go ({n(rows)} rows, timed around each SDK call):",
+        f"  op.upsert, {n(calls['upsert'])} calls: {share(seconds['upsert'])}, "
+        f"{seconds['upsert'] / max(1, calls['upsert']) * 1e6:.0f} us each: the SDK validates "
+        "and encodes the row; the runner renames every column, notes its types, buffers it",
+        f"  op.checkpoint, {calls['checkpoint']} calls: {share(seconds['checkpoint'])}, "
+        f"{seconds['checkpoint'] / max(1, calls['checkpoint']):.2f} s each: the runner writes "
+        "the buffered rows to DuckDB (47 tables) and saves the state",
+        f"  op.delete, {n(calls['delete'])} calls: {share(seconds['delete'])}",
+        f"  the rest: {share(rest)}: the connector (JSON decoding, explode, the hand-off from "
+        "the workers) and the runner's final write after update() returns",
+    ]
+    if source and source.get("ok") and source.get("operations"):
+        theirs = source["operations"]["seconds"]["upsert"]
+        lines.append(
+            f"  with source naming, op.upsert took {theirs:.1f} s: renaming columns costs "
+            f"{seconds['upsert'] - theirs:.1f} s, "
+            f"{(seconds['upsert'] - theirs) / max(1, calls['upsert']) * 1e6:.0f} us per row"
+        )
+    return lines
