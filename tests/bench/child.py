@@ -149,7 +149,7 @@ class CountingSink:
         raise AssertionError(f"the connector raised a task: {task}")
 
 
-def _stream(configuration: dict[str, Any]) -> dict[str, Any]:
+def sync_into_counting_sink(configuration: dict[str, Any]) -> dict[str, Any]:
     """Run schema() and update() as the SDK does, into a CountingSink; the counts it saw."""
     source = core_adapter.ConnectorSource(connector.connector)
     source.schema(configuration)
@@ -230,7 +230,7 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
         if profiler is not None:
             profiler.enable()
         if spec["mode"] == "stream":
-            result["sdk_counts"] = _stream(spec["configuration"])
+            result["sdk_counts"] = sync_into_counting_sink(spec["configuration"])
         else:
             naming = spec.get("fivetran_naming", True)  # False: `fivetran debug --naming SOURCE`
             counts = core_adapter.run(

@@ -7,15 +7,20 @@ from pathlib import Path
 
 import pytest
 import requests
+from fivetran_connector_sdk import Operations
 
+from tests.bench import child
 from tests.bench.bounds import bounds
+from tests.bench.child import OperationTimes
 from tests.bench.replay import ReplayAdapter, VirtualTime, captured_now
-from tests.fake_toast import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, FakeToast
+from tests.conftest import Project, make_configuration, virtual_time
+from tests.fake_toast import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, FakeToast, World
 from tests.fake_toast.generate import GeneratedWorld
 from tests.fake_toast.server import RecordedRequest, request_stats
 
 LOGIN = "/authentication/v1/authentication/login"
 BULK = "/orders/v2/ordersBulk"
+OPERATIONS_UPSERT = Operations.upsert
 
 
 def _record(moment: float, path: str = BULK, location: str | None = "r1") -> RecordedRequest:
@@ -95,3 +100,27 @@ def test_virtual_time_advances_instead_of_waiting() -> None:
     virtual.sleep(3600)
     assert virtual.clock() - before >= 3600
     assert virtual.slept == 3600
+
+
+def test_a_sync_into_the_counting_sink_sees_every_row_a_runner_sync_writes(
+    tmp_path: Path,
+) -> None:
+    """The connector-memory phase measures the same sync: same rows, same deletes, timed
+    operations that saw every call."""
+    times = OperationTimes()
+    times.install()
+    try:
+        with FakeToast(world=World.load()) as server, virtual_time():
+            configuration = make_configuration(server)
+            written = Project(tmp_path / "runner").sync(configuration).warehouse
+            streamed = child.sync_into_counting_sink(configuration)
+    finally:
+        times.uninstall()
+    assert Operations.upsert is OPERATIONS_UPSERT  # uninstalled
+    rows = {table: written.count(table) for table in written.tables()}
+    counted = {table: streamed["upserts_per_table"].get(table, 0) for table in rows}
+    assert counted == rows
+    deleted = sum(written.count(table, deleted=True) for table in rows)
+    assert streamed["Deletes"] == deleted > 0
+    assert times.calls["upsert"] == 2 * streamed["Upserts"]  # both syncs went through op
+    assert times.calls["checkpoint"] >= 2 and times.seconds["checkpoint"] > 0
