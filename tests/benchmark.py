@@ -3,6 +3,8 @@
     python tests/benchmark.py                 # 8 restaurants x 365 days x 150 orders/day, 100 ms
     python tests/benchmark.py --quick         # everyday preset, under two minutes
     python tests/benchmark.py --memory        # also a --memory-days sync: peak RSS ratio
+    python tests/benchmark.py --no-sync --connector-memory   # the connector's own memory only
+    python tests/benchmark.py --source-naming # also replay as `fivetran debug --naming SOURCE`
     python tests/benchmark.py --profile --json out.json   # + a cProfile'd replay
 
 What runs, each in its own process so the numbers are the connector's alone:
