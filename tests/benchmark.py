@@ -351,6 +351,16 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also replay as `fivetran debug --naming SOURCE` runs it (no column renaming)",
     )
+    parser.add_argument(
+        "--replay-capture",
+        type=Path,
+        help="replay this kept capture (a copy of <workdir>/capture of an earlier run) instead "
+        "of syncing; needs --earlier-json, the --json of that run (its sizes and sync)",
+    )
+    parser.add_argument("--earlier-json", type=Path, help="see --replay-capture")
+    parser.add_argument(
+        "--keep-capture", action="store_true", help="keep <workdir>/capture after the run"
+    )
     parser.add_argument("--json", type=Path, help="save every number here")
     parser.add_argument("--workdir", type=Path, help="keep logs and server stats here")
     return parser.parse_args(argv)
@@ -425,18 +435,21 @@ class Run:
 
     def all(self) -> None:
         args, sizes, workdir = self.args, self.sizes, self.workdir
-        orders = args.explode_orders or (1000 if args.quick else 3000)
-        explode = self.phase(
-            "explode", "explode() speed", lambda: explode_speed(sizes.seed, orders)
-        )
-        _say(
-            f"    {explode['us_per_order']:.0f} us/order, "
-            f"{report.n(explode['orders_per_second'])} orders/s"
-        )
+        kept = args.replay_capture  # an earlier run's capture: replayed, never deleted
+        if kept is None:
+            orders = args.explode_orders or (1000 if args.quick else 3000)
+            explode = self.phase(
+                "explode", "explode() speed", lambda: explode_speed(sizes.seed, orders)
+            )
+            _say(
+                f"    {explode['us_per_order']:.0f} us/order, "
+                f"{report.n(explode['orders_per_second'])} orders/s"
+            )
         capture = None if args.no_replay or args.no_sync else workdir / "capture"
+        capture = kept or capture
         label = f"sync with {sizes.workers} workers"
         try:
-            if not args.no_sync:
+            if not args.no_sync and kept is None:
                 self.phase("sync", label, lambda: live_sync(sizes, workdir, "sync", capture))
             if capture is not None:
                 label = "write bound: replay of the captured responses"
@@ -456,7 +469,7 @@ class Run:
                         "profile", label, lambda: replay_sync(sizes, workdir, capture, True)
                     )
         finally:
-            if capture is not None:
+            if capture is not None and kept is None and not args.keep_capture:
                 shutil.rmtree(capture, ignore_errors=True)
         short = replace(sizes, days=args.memory_days)
         if args.memory and not args.no_sync:
@@ -543,6 +556,14 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit 1 if a phase failed (the report shows what was measured)."""
     args = _arguments(argv)
     sizes = _sizes(args)
+    earlier: dict[str, Any] = {}
+    if args.replay_capture is not None:
+        if args.earlier_json is None:
+            _say("--replay-capture needs --earlier-json (the --json of the run that captured)")
+            return 2
+        earlier = json.loads(args.earlier_json.read_text())
+        recorded = earlier["sizes"]
+        sizes = Sizes(**{**recorded, "today": date.fromisoformat(recorded["today"])})
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="toast-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     # Every sync runs this copy: others may edit connector.py while the benchmark runs.
@@ -550,6 +571,9 @@ def main(argv: list[str] | None = None) -> int:
     shutil.copy2(ROOT / "connector.py", workdir / "code" / "connector.py")
     run = Run(args, sizes, workdir)
     run.results["connector"] = _connector_version()
+    if earlier:
+        run.results.update(sync=earlier["sync"], explode=earlier["explode"])
+        run.results["connector"] += f"; the sync: {earlier['connector']}, from {args.earlier_json}"
     _say("\n".join(_header(sizes, args, run.results["connector"])))
     started = time.monotonic()
     failed = False
