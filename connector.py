@@ -127,8 +127,10 @@ class Table:
 
     Attributes:
         name: destination table name.
-        primary_key: columns (source naming) that make one row per source object.
+        primary_key: columns that make one row per source object.
         columns: declared column types; other columns get the SDK's inferred types.
+        Column names here are Toast's camelCase (`ordersCheckId`); the destination gets
+        `destination_name` of each (`orders_check_id`).
         key: how `id` is made: "guid" (Toast's guid), "guid_or_hash" (guid, else deterministic),
             "hash" (always deterministic), "link" (no id: the element's guid goes to
             `link_column`), "scalar" (the element is a string stored in `link_column`).
