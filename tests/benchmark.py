@@ -219,13 +219,16 @@ def run_child(spec: dict[str, Any], workdir: Path, name: str) -> dict[str, Any]:
     return result
 
 
-def live_sync(sizes: Sizes, workdir: Path, name: str, capture: Path | None = None) -> dict:
-    """A sync against the fake server; the result holds the server's stats and the bounds."""
+def live_sync(
+    sizes: Sizes, workdir: Path, name: str, capture: Path | None = None, mode: str = "live"
+) -> dict:
+    """A sync against the fake server; the result holds the server's stats and the bounds.
+    `mode` "stream": into a counting sink instead of the runner (the connector's own memory)."""
     server = FakeServer(sizes, workdir, name, capture)
     try:
         with server:
             spec = {
-                "mode": "live",
+                "mode": mode,
                 "configuration": configuration(server.base_url, sizes),
                 "project_dir": str(workdir / name),
             }
@@ -263,27 +266,6 @@ def replay_sync(
     finally:
         shutil.rmtree(workdir / name, ignore_errors=True)
     result["sizes"] = asdict(sizes)
-    return result
-
-
-def stream_sync(sizes: Sizes, workdir: Path, name: str) -> dict:
-    """A sync against the fake server into a counting sink: the connector's own memory."""
-    server = FakeServer(sizes, workdir, name, None)
-    try:
-        with server:
-            spec = {
-                "mode": "stream",
-                "configuration": configuration(server.base_url, sizes),
-                "project_dir": str(workdir / name),
-            }
-            result = run_child(spec, workdir, name)
-    except BenchError as error:
-        error.partial.update(server=server.stats, sizes=asdict(sizes))
-        raise
-    finally:
-        shutil.rmtree(workdir / name, ignore_errors=True)
-    result["sizes"] = asdict(sizes)
-    result["server"] = server.stats
     return result
 
 
@@ -478,7 +460,9 @@ class Run:
         if args.memory or args.connector_memory:
             for name, chosen in (("stream", sizes), ("stream_memory", short)):
                 label = f"{chosen.days} days into a counting sink (the connector's own memory)"
-                self.phase(name, label, lambda c=chosen, n=name: stream_sync(c, workdir, n))
+                self.phase(
+                    name, label, lambda c=chosen, n=name: live_sync(c, workdir, n, None, "stream")
+                )
         if not args.no_single:
             one = replace(sizes, workers=1)
             self.phase(
