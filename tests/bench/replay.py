@@ -110,6 +110,10 @@ def install(connector: Any, directory: Path) -> ReplayAdapter:
             self.mount("http://", adapter)
             self.mount("https://", adapter)
 
+        def mount(self, prefix: str, _: Any) -> None:
+            """Any adapter mounted later (the connector's connection pool) is the capture too."""
+            super().mount(prefix, adapter)
+
     requests.Session = ReplaySession  # type: ignore[misc]
     virtual = adapter.virtual = VirtualTime()
     connector.SLEEP = virtual.sleep

@@ -330,6 +330,7 @@ class FakeToast:
         self._config_versions: dict[tuple[str, str], int] = {}
         self._logins = 0
         self._rate_limited = 0
+        self._connections = 0
         self._errors = _load_error_templates()
         self._login_template = _read_json_file("login.json")
         self._routes = self._build_routes()
@@ -418,6 +419,16 @@ class FakeToast:
         return self._logins
 
     @property
+    def connections_opened(self) -> int:
+        """Number of TCP connections clients opened (a keep-alive connection counts once)."""
+        return self._connections
+
+    def count_connection(self) -> None:
+        """Note a new client connection (called by the HTTP server)."""
+        with self._lock:
+            self._connections += 1
+
+    @property
     def rate_limited_count(self) -> int:
         """Number of 429 responses served (rate limiter or scripted)."""
         return self._rate_limited
@@ -430,6 +441,7 @@ class FakeToast:
         return {
             **request_stats(requests),
             "served_429": self.rate_limited_count,
+            "connections_opened": self.connections_opened,
             "logins": self.logins,
             "internal_errors": internal_errors,
             "latency_seconds": self.latency_seconds,
@@ -1096,6 +1108,8 @@ class _HttpServer(ThreadingHTTPServer):
 
     def track(self, connection: socket.socket, alive: bool) -> None:
         """Remember (or forget) an open client connection."""
+        if alive:
+            self.fake.count_connection()
         with self._connections_lock:
             if alive:
                 self._connections.add(connection)

@@ -1,0 +1,164 @@
+"""Concurrent fetching, seen from the fake server: restaurants side by side, cash business days
+side by side within a restaurant, one keep-alive connection per thread, Toast's limits kept."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import connector
+from tests.conftest import Project, make_configuration
+from tests.fake_toast import FakeToast
+from tests.fake_toast.generate import GeneratedWorld
+from tests.fake_toast.server import RecordedRequest
+
+# Above the limiter's spacing of a location's requests (1/20 s), so that a restaurant's side
+# requests can overlap at the server.
+LATENCY = 0.15
+RESTAURANTS = 6  # more threads sending at once than requests' default pool of 10 connections
+DAYS = 40  # long enough for requests' default pool to churn connections
+ORDERS_PER_DAY = 3
+CASH = ("/cashmgmt/v1/entries", "/cashmgmt/v1/deposits")
+
+
+def _sync(
+    tmp_path: Path, workers: int, restaurants: int, days: int = DAYS
+) -> tuple[FakeToast, Project]:
+    """Sync a generated world of `days` days (cash every day) with `workers` workers."""
+    start = datetime.now(UTC).date() - timedelta(days=days + 2)  # every order in the past
+    world = GeneratedWorld(restaurants, days, ORDERS_PER_DAY, start=start)
+    project = Project(tmp_path / f"workers-{workers}")
+    with FakeToast(world, latency_seconds=LATENCY, enforce_rate_limits=True) as server:
+        configuration = make_configuration(
+            server, initialSyncStart=f"{start.isoformat()}T00:00:00.000Z", maxWorkers=str(workers)
+        )
+        project.sync(configuration)
+    return server, project
+
+
+def _most_at_once(requests: list[RecordedRequest], counted) -> int:
+    """The most requests the server was serving at one moment (arrival + its latency), among
+    those `counted(request, other)` keeps for a request."""
+    return max(
+        sum(
+            1
+            for other in requests
+            if counted(request, other) and other.time <= request.time < other.time + LATENCY
+        )
+        for request in requests
+    )
+
+
+@pytest.fixture(scope="module")
+def parallel(tmp_path_factory: pytest.TempPathFactory) -> tuple[FakeToast, Project]:
+    return _sync(tmp_path_factory.mktemp("concurrency"), RESTAURANTS, RESTAURANTS)
+
+
+def test_restaurants_are_fetched_side_by_side(parallel) -> None:
+    server, _ = parallel
+    restaurant_requests = [r for r in server.requests if r.restaurant]
+    busy_locations = max(
+        len({o.restaurant for o in restaurant_requests if o.time <= r.time < o.time + LATENCY})
+        for r in restaurant_requests
+    )
+    assert busy_locations == RESTAURANTS
+
+
+def test_cash_business_days_of_one_restaurant_are_fetched_side_by_side(parallel) -> None:
+    server, _ = parallel
+    cash = [r for r in server.requests if r.path in CASH]
+    per_restaurant = _most_at_once(cash, lambda r, other: r.restaurant == other.restaurant)
+    assert 2 <= per_restaurant <= connector._SIDE_REQUESTS_PER_RESTAURANT
+
+
+def test_concurrent_fetching_keeps_toasts_limits_and_fetches_each_day_once(parallel) -> None:
+    server, project = parallel
+    assert server.rate_limited_count == 0
+    assert server.stats()["internal_errors"] == 0
+    cash = [
+        (r.restaurant, r.path, r.params["businessDate"]) for r in server.requests if r.path in CASH
+    ]
+    assert len(cash) == len(set(cash))
+    expected = {
+        kind: sum(
+            len(server.world.cash_objects(restaurant, kind, day))
+            for restaurant, path, day in cash
+            if path.endswith(kind)
+        )
+        for kind in ("entries", "deposits")
+    }
+    assert expected["entries"] == 2 * RESTAURANTS * DAYS  # every day of the world was asked for
+    assert project.warehouse.count("cash_entry") == expected["entries"]
+    assert project.warehouse.count("cash_deposit") == expected["deposits"]
+    assert project.warehouse.count("orders") == RESTAURANTS * DAYS * ORDERS_PER_DAY
+
+
+def test_every_thread_keeps_one_connection_alive(parallel) -> None:
+    server, _ = parallel
+    threads = connector.connections_needed(RESTAURANTS)
+    assert len(server.requests) > 10 * threads  # enough requests to show churn if any
+    assert server.connections_opened <= threads
+
+
+def test_one_worker_fetches_one_restaurant_at_a_time(tmp_path: Path) -> None:
+    server, project = _sync(tmp_path, workers=1, restaurants=2, days=8)
+    restaurant_requests = [r for r in server.requests if r.restaurant]
+    other_restaurants = _most_at_once(
+        restaurant_requests, lambda r, other: r.restaurant != other.restaurant
+    )
+    assert other_restaurants == 0
+    assert project.warehouse.count("orders") == 2 * 8 * ORDERS_PER_DAY
+
+
+# ------------------------------------------------------------------ the hand-off to the emitter
+
+
+def _batch(rows: int) -> connector.Batch:
+    return connector.Batch("r", [(connector.CASH_ENTRY, {"id": str(n)}) for n in range(rows)])
+
+
+def test_the_hand_off_holds_many_small_batches_but_bounds_the_rows() -> None:
+    hand_off = connector._HandOff(max_rows=100)
+    for _ in range(100):
+        hand_off.put(_batch(1))  # would block with a bound in batches
+    blocked = threading.Thread(target=hand_off.put, args=(_batch(1),), daemon=True)
+    blocked.start()
+    blocked.join(0.5)
+    assert blocked.is_alive()  # full: waits for the emitter
+    hand_off.get()
+    blocked.join(2)
+    assert not blocked.is_alive()
+    assert [len(hand_off.get().rows) for _ in range(100)] == [1] * 100
+
+
+def test_a_batch_larger_than_the_bound_waits_for_an_empty_hand_off_then_goes_through() -> None:
+    hand_off = connector._HandOff(max_rows=10)
+    hand_off.put(_batch(3))
+    big = threading.Thread(target=hand_off.put, args=(_batch(50),), daemon=True)
+    big.start()
+    big.join(0.5)
+    assert big.is_alive()
+    assert len(hand_off.get().rows) == 3
+    big.join(2)
+    assert len(hand_off.get().rows) == 50
+
+
+def test_a_worker_waiting_on_a_full_hand_off_stops_when_the_sync_fails() -> None:
+    hand_off = connector._HandOff(max_rows=1)
+    hand_off.put(_batch(1))
+    outcome: list[BaseException] = []
+
+    def put() -> None:
+        try:
+            hand_off.put(_batch(1))
+        except connector.SyncCancelled as cancelled:
+            outcome.append(cancelled)
+
+    waiting = threading.Thread(target=put, daemon=True)
+    waiting.start()
+    hand_off.cancelled.set()
+    waiting.join(2)
+    assert len(outcome) == 1
