@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +12,7 @@ import pytest
 import requests
 from fivetran_connector_sdk import Operations
 
+from connector import connections_needed
 from tests.bench import child
 from tests.bench.bounds import bounds
 from tests.bench.child import OperationTimes
@@ -18,6 +22,7 @@ from tests.fake_toast import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, FakeToast
 from tests.fake_toast.generate import GeneratedWorld
 from tests.fake_toast.server import RecordedRequest, request_stats
 
+ROOT = Path(__file__).resolve().parents[2]
 LOGIN = "/authentication/v1/authentication/login"
 BULK = "/orders/v2/ordersBulk"
 OPERATIONS_UPSERT = Operations.upsert
@@ -124,3 +129,25 @@ def test_a_sync_into_the_counting_sink_sees_every_row_a_runner_sync_writes(
     assert streamed["Deletes"] == deleted > 0
     assert times.calls["upsert"] == 2 * streamed["Upserts"]  # both syncs went through op
     assert times.calls["checkpoint"] >= 2 and times.seconds["checkpoint"] > 0
+
+
+def test_a_tiny_benchmark_runs_every_phase_and_replays_the_same_rows(tmp_path: Path) -> None:
+    """`tests/benchmark.py` end to end at a tiny size: the measured sync, the write-bound replay
+    of its capture (the connector's own connection pool must not bypass it) and one worker."""
+    out = tmp_path / "bench.json"
+    command = [
+        sys.executable,
+        "tests/benchmark.py",
+        *("--restaurants", "2", "--days", "3", "--orders-per-day", "4", "--latency-ms", "5"),
+        *("--explode-orders", "50", "--json", str(out), "--workdir", str(tmp_path / "work")),
+    ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    results = json.loads(out.read_text())
+    sync, replayed, single = results["sync"], results["write_bound"], results["single_worker"]
+    assert sync["ok"] and replayed["ok"] and single["ok"]
+    assert sum(sync["rows"].values()) > 0
+    assert replayed["rows"] == sync["rows"] == single["rows"]
+    assert replayed["replay_miss_count"] == 0
+    assert sync["server"]["served_429"] == 0
+    assert 0 < sync["server"]["connections_opened"] <= connections_needed(8)
