@@ -2,6 +2,7 @@
 
     python tests/benchmark.py                 # 8 restaurants x 365 days x 150 orders/day, 100 ms
     python tests/benchmark.py --quick         # everyday preset, under two minutes
+    python tests/benchmark.py --orders-per-day 0   # labor and cash only: rate limits set the pace
     python tests/benchmark.py --memory        # also a --memory-days sync: peak RSS ratio
     python tests/benchmark.py --no-sync --connector-memory   # the connector's own memory only
     python tests/benchmark.py --source-naming # also replay as `fivetran debug --naming SOURCE`
