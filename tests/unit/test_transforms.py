@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from fivetran_connector_sdk_cli.type_coercion import encode_row_data  # the SDK's cell encoding
+from fivetran_connector_sdk_core.model import DataType
 from fivetran_connector_sdk_core.renaming import redshift_safe  # the SDK's Fivetran naming
 
 import connector as c
@@ -211,6 +213,29 @@ def test_undeclared_floats_and_toast_timestamps_are_made_lossless() -> None:
         "when": "2026-09-01T10:00:00.000+00:00",
         "n": 3,
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-09-01T10:00:00.000+0000",
+        "2026-09-01T10:00:00.123-0500",
+        "2026-09-01T10:00:00+0000",
+        "2026-09-01T10:00:00.000Z",
+    ],
+)
+def test_declared_timestamps_go_to_the_sdk_as_datetimes_it_encodes_like_the_text(
+    text: str,
+) -> None:
+    row = c.normalise_values(
+        {"modifiedDate": text, "bad": "not a date"}, {**c._AUDITED, "bad": c._TS}
+    )
+    assert row["modifiedDate"] == c.parse_timestamp(text)
+    assert row["modifiedDate"].tzinfo is not None
+    assert row["bad"] == "not a date"  # left for the SDK to reject, as before
+    types = {"modifiedDate": DataType.UTC_DATETIME}
+    sent = encode_row_data(types, {"modifiedDate": row["modifiedDate"]})
+    assert sent == encode_row_data(types, {"modifiedDate": text})
 
 
 def test_restaurant_row_merges_partner_record_and_info() -> None:
