@@ -4,6 +4,7 @@ side by side within a restaurant, one keep-alive connection per thread, Toast's 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 import connector
 from tests.conftest import Project, make_configuration
 from tests.fake_toast import FakeToast
+from tests.fake_toast import server as server_module
 from tests.fake_toast.generate import GeneratedWorld
 from tests.fake_toast.server import RecordedRequest
 
@@ -53,8 +55,12 @@ def _most_at_once(requests: list[RecordedRequest], counted) -> int:
 
 
 @pytest.fixture(scope="module")
-def parallel(tmp_path_factory: pytest.TempPathFactory) -> tuple[FakeToast, Project]:
-    return _sync(tmp_path_factory.mktemp("concurrency"), RESTAURANTS, RESTAURANTS)
+def parallel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeToast, Project]]:
+    with pytest.MonkeyPatch.context() as patch:
+        # The server closes a connection idle for 30 s; on a slow machine a pooled one can be,
+        # and its reopening is no churn.
+        patch.setattr(server_module._Handler, "timeout", 600)
+        yield _sync(tmp_path_factory.mktemp("concurrency"), RESTAURANTS, RESTAURANTS)
 
 
 def test_restaurants_are_fetched_side_by_side(parallel) -> None:
