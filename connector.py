@@ -90,8 +90,8 @@ _SPACED_WINDOW_SECONDS = 1.0
 # Renew the token in its last minute (toast_api.md §6.1: Toast only issues a new one then).
 _TOKEN_REFRESH_MARGIN_SECONDS = 60
 _DEFAULT_WORKERS = 4
-# Independent requests of one restaurant (cash business days) in flight beside its main worker;
-# the location's limiter still caps the restaurant at Toast's limits.
+# Independent requests of one restaurant (configuration endpoints, cash business days) in flight
+# beside its main worker; the location's limiter still caps the restaurant at Toast's limits.
 _SIDE_REQUESTS_PER_RESTAURANT = 3
 _MAX_WORKERS = 32
 # Rows waiting between the fetching workers and the emitting thread (bounded memory). Counted in
@@ -1568,18 +1568,34 @@ class RestaurantSync:
             log.warning(message)
 
     def once_per_sync(self, config_since: datetime | None) -> None:
-        """Configuration, jobs and employees: listed whole, so vanished objects are deleted."""
-        for endpoint in ONCE_PER_SYNC:
-            try:
-                if endpoint.walk == "config":
-                    self._config(endpoint, config_since)
-                else:
-                    rows = _rows_of(endpoint.table, self._get(endpoint), self.restaurant.guid)
-                    listing = (endpoint.table.name, _keys_of(rows))
-                    self.put(Batch(self.restaurant.guid, rows, listing=listing))
-            except ToastSkip as error:
-                self._skip(endpoint, error)
+        """Configuration, jobs and employees: listed whole, so vanished objects are deleted.
+
+        The endpoints are independent requests: they run on the side pool, a few at a time
+        (one endpoint's pages stay in order); this part is done when all of them are.
+        """
+        pending = [
+            self.side_pool.submit(self._list_once, endpoint, config_since)
+            for endpoint in ONCE_PER_SYNC
+        ]
+        try:
+            for future in pending:
+                future.result()
+        finally:
+            for future in pending:
+                future.cancel()
         self.put(WindowDone(self.restaurant.guid, None))
+
+    def _list_once(self, endpoint: Endpoint, config_since: datetime | None) -> None:
+        """One endpoint of `once_per_sync`. Runs on the side pool."""
+        try:
+            if endpoint.walk == "config":
+                self._config(endpoint, config_since)
+            else:
+                rows = _rows_of(endpoint.table, self._get(endpoint), self.restaurant.guid)
+                listing = (endpoint.table.name, _keys_of(rows))
+                self.put(Batch(self.restaurant.guid, rows, listing=listing))
+        except ToastSkip as error:
+            self._skip(endpoint, error)
 
     def _config(self, endpoint: Endpoint, since: datetime | None) -> None:
         """First sync: the full listing. Later: what changed since the last sync (lastModified),

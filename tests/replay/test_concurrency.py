@@ -80,6 +80,21 @@ def test_cash_business_days_of_one_restaurant_are_fetched_side_by_side(parallel)
     assert 2 <= per_restaurant <= connector._SIDE_REQUESTS_PER_RESTAURANT
 
 
+def test_configuration_endpoints_of_one_restaurant_are_listed_side_by_side(parallel) -> None:
+    server, project = parallel
+    listings = [r for r in server.requests if r.path.startswith(("/config/", "/labor/v1/jobs"))]
+    per_restaurant = _most_at_once(
+        listings, lambda r, other: r.restaurant == other.restaurant and r.path != other.path
+    )
+    assert 1 <= per_restaurant < connector._SIDE_REQUESTS_PER_RESTAURANT
+    paged = [r for r in listings if r.path == "/config/v2/menuItems"]
+    assert len(paged) > RESTAURANTS  # menu items come in several pages per restaurant
+    world = server.world.config
+    for table, endpoint in (("menu_item", "menuItems"), ("discounts", "discounts")):
+        expected = sum(len(world[restaurant][endpoint]) for restaurant in world)
+        assert project.warehouse.count(table) == expected  # every page of every listing
+
+
 def test_concurrent_fetching_keeps_toasts_limits_and_fetches_each_day_once(parallel) -> None:
     server, project = parallel
     assert server.rate_limited_count == 0
