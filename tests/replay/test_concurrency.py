@@ -4,6 +4,7 @@ side by side within a restaurant, one keep-alive connection per thread, Toast's 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -115,6 +116,21 @@ def test_concurrent_fetching_keeps_toasts_limits_and_fetches_each_day_once(paral
     assert project.warehouse.count("cash_entry") == expected["entries"]
     assert project.warehouse.count("cash_deposit") == expected["deposits"]
     assert project.warehouse.count("orders") == RESTAURANTS * DAYS * ORDERS_PER_DAY
+
+
+def test_no_request_is_sent_twice_and_lists_come_once_per_sync(parallel) -> None:
+    server, _ = parallel
+    sent = Counter(
+        (r.method, r.restaurant, r.path, tuple(sorted(r.params.items()))) for r in server.requests
+    )
+    assert [request for request, times in sent.items() if times > 1] == []
+    for path in ("/labor/v1/jobs", "/labor/v1/employees", "/config/v2/menuItems"):
+        first_pages = Counter(
+            r.restaurant for r in server.requests if r.path == path and "pageToken" not in r.params
+        )
+        assert first_pages == dict.fromkeys(server.world.restaurant_guids, 1), path
+    bulk = [r for r in server.requests if r.path == "/orders/v2/ordersBulk"]
+    assert bulk and {r.params["pageSize"] for r in bulk} == {"100"}
 
 
 def test_every_thread_keeps_one_connection_alive(parallel) -> None:
