@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ def _sync(
     tmp_path: Path, workers: int, restaurants: int, days: int = DAYS
 ) -> tuple[FakeToast, Project]:
     """Sync a generated world of `days` days (cash every day) with `workers` workers."""
-    start = datetime.now(UTC).date() - timedelta(days=days + 2)  # every order in the past
+    start = datetime.now(timezone.utc).date() - timedelta(days=days + 2)  # every order in the past
     world = GeneratedWorld(restaurants, days, ORDERS_PER_DAY, start=start)
     project = Project(tmp_path / f"workers-{workers}")
     with FakeToast(world, latency_seconds=LATENCY, enforce_rate_limits=True) as server:
