@@ -1976,8 +1976,9 @@ class _Failed:
 class _HandOff:
     """A FIFO from the fetching workers to the emitting thread, bounded by the rows it holds.
 
-    A batch counts its rows (at least 1), any other item 1. A batch larger than the bound waits
-    until the hand-off is empty, so it still goes through.
+    A batch counts its rows (at least 1), any other item 1. A batch larger than the bound (a
+    big configuration listing) waits until the hand-off is empty, and while it waits no other
+    worker adds to it, so the other restaurants' small batches cannot starve it.
     """
 
     def __init__(self, max_rows: int = _HAND_OFF_ROWS) -> None:
@@ -1985,17 +1986,25 @@ class _HandOff:
         self.cancelled = threading.Event()
         self._items: deque[tuple[Any, int]] = deque()
         self._rows = 0
+        self._oversized_waiting = 0
         self._changed = threading.Condition()
 
     def put(self, item: Any) -> None:
         """Queue an item, waiting while the hand-off is full; raise SyncCancelled once the
         sync is failing."""
         size = max(1, len(item.rows)) if isinstance(item, Batch) else 1
+        oversized = size > self.max_rows
         with self._changed:
-            while self._items and self._rows + size > self.max_rows:
-                if self.cancelled.is_set():
-                    raise SyncCancelled
-                self._changed.wait(0.2)
+            self._oversized_waiting += int(oversized)
+            try:
+                while (self._items and self._rows + size > self.max_rows) or (
+                    self._oversized_waiting and not oversized
+                ):
+                    if self.cancelled.is_set():
+                        raise SyncCancelled
+                    self._changed.wait(0.2)
+            finally:
+                self._oversized_waiting -= int(oversized)
             if self.cancelled.is_set():
                 raise SyncCancelled
             self._items.append((item, size))

@@ -200,8 +200,9 @@ def findings(results: dict[str, Any]) -> list[str]:
         found.append(
             f"One request at a time per restaurant would need at least {paced:.1f} s at this "
             f"latency (sequential+pacing bound), above the rate-limit bound ({rate:.1f} s). The "
-            "connector sends a restaurant's cash business days side by side with its other "
-            f"requests to close that gap: this sync took {wall:.1f} s, {side} it."
+            "connector sends a restaurant's configuration listings and cash business days side "
+            f"by side with its other requests to close that gap: this sync took {wall:.1f} s, "
+            f"{side} it."
         )
     gaps = sum(loc["long_gap_seconds"] for loc in sync["server"]["locations"].values())
     restaurants = max(1, len(sync["server"]["locations"]) - 1)

@@ -3,7 +3,9 @@ side by side within a restaurant, one keep-alive connection per thread, Toast's 
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -181,6 +183,35 @@ def test_a_batch_larger_than_the_bound_waits_for_an_empty_hand_off_then_goes_thr
     assert len(hand_off.get().rows) == 3
     big.join(2)
     assert len(hand_off.get().rows) == 50
+
+
+def test_a_large_batch_is_not_starved_by_workers_that_keep_the_hand_off_busy() -> None:
+    """A restaurant's big configuration listing must get through while other restaurants keep
+    putting small batches (it waits for an empty hand-off; later batches wait behind it)."""
+    hand_off = connector._HandOff(max_rows=10)
+    stop = threading.Event()
+
+    def small_batches() -> None:
+        with contextlib.suppress(connector.SyncCancelled):
+            while not stop.is_set():
+                hand_off.put(_batch(1))
+
+    def emitter() -> None:
+        while not stop.is_set():
+            hand_off.get()
+            time.sleep(0.001)
+
+    threads = [threading.Thread(target=small_batches, daemon=True) for _ in range(4)]
+    threads.append(threading.Thread(target=emitter, daemon=True))
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)  # the hand-off is busy
+    big = threading.Thread(target=hand_off.put, args=(_batch(50),), daemon=True)
+    big.start()
+    big.join(5)
+    stop.set()
+    hand_off.cancelled.set()
+    assert not big.is_alive()
 
 
 def test_a_worker_waiting_on_a_full_hand_off_stops_when_the_sync_fails() -> None:
