@@ -537,6 +537,14 @@ class Run:
         return lines
 
 
+def prepare_workdir(workdir: Path) -> Path:
+    """Make `workdir` and snapshot connector.py into it: every sync runs that copy, so others may
+    edit connector.py while the benchmark runs."""
+    (workdir / "code").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "connector.py", workdir / "code" / "connector.py")
+    return workdir
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit 1 if a phase failed (the report shows what was measured)."""
     args = _arguments(argv)
@@ -549,11 +557,7 @@ def main(argv: list[str] | None = None) -> int:
         earlier = json.loads(args.earlier_json.read_text())
         recorded = earlier["sizes"]
         sizes = Sizes(**{**recorded, "today": date.fromisoformat(recorded["today"])})
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="toast-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    # Every sync runs this copy: others may edit connector.py while the benchmark runs.
-    (workdir / "code").mkdir(exist_ok=True)
-    shutil.copy2(ROOT / "connector.py", workdir / "code" / "connector.py")
+    workdir = prepare_workdir(args.workdir or Path(tempfile.mkdtemp(prefix="toast-bench-")))
     run = Run(args, sizes, workdir)
     run.results["connector"] = _connector_version()
     if earlier:
