@@ -160,6 +160,11 @@ class Table:
     unprefixed: tuple[str, ...] = ()
     whole: tuple[str, ...] = ()
 
+    @functools.cached_property
+    def not_flattened(self) -> frozenset[str]:
+        """Fields `build_row` does not flatten: the child lists and the objects kept whole."""
+        return frozenset([*(child.source for child in self.children), *self.whole])
+
 
 @dataclass(frozen=True)
 class Child:
@@ -1264,6 +1269,7 @@ def destination_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {destination_name(key): value for key, value in row.items()}
 
 
+@functools.cache
 def _column(prefix: str, key: str) -> str:
     """Column name of a nested field: `server` + `guid` -> `serverId`, + `name` -> `serverName`."""
     if key == "guid":
@@ -1285,42 +1291,59 @@ def flatten(
     out; objects named in `unprefixed` are flattened without their own name as prefix.
     """
     row: dict[str, Any] = {}
-    skipped = set(skip)
-    for key, value in record.items():
-        if key in skipped:
-            continue
-        if isinstance(value, dict):  # JSON objects are dicts; an ABC check costs 3x more
-            inner = prefix if key in unprefixed else _column(prefix, key)
-            row.update(flatten(value, prefix=inner))
-        else:
-            row[_column(prefix, key)] = value
+    _flatten_into(row, record, prefix, frozenset(skip), unprefixed, None)
     return row
 
 
-def normalise_values(row: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:
-    """Make undeclared values land with full fidelity (sdk_notes §1), and leave nulls out.
+def _flatten_into(
+    row: dict[str, Any],
+    record: Mapping[str, Any],
+    prefix: str,
+    skip: frozenset[str] | tuple[()],
+    unprefixed: Iterable[str],
+    columns: Mapping[str, str] | None,
+) -> None:
+    """`flatten`, into `row`. With `columns`, each value is normalised (`normalise_value`) as it
+    is placed: `build_row` flattens and normalises an object in one pass over its fields, the
+    connector's largest cost of its own per row. A null stays in place; the caller drops it."""
+    for key, value in record.items():
+        if key in skip:
+            continue
+        if isinstance(value, dict):  # JSON objects are dicts; an ABC check costs 3x more
+            inner = prefix if key in unprefixed else _column(prefix, key)
+            _flatten_into(row, value, inner, (), (), columns)
+            continue
+        name = _column(prefix, key)
+        row[name] = value if columns is None else normalise_value(value, columns.get(name))
+
+
+def normalise_value(value: Any, declared: str | None) -> Any:
+    """Make a value land with full fidelity (sdk_notes §1), given its column's declared type.
 
     An undeclared Python float would become a 32-bit FLOAT column: it is sent as text, which the
     destination infers as DOUBLE. An undeclared Toast timestamp (`+0000` offset) would be text:
     its offset gets a colon so it is inferred as a timestamp. A declared timestamp is sent as a
-    datetime (see `_aware_datetime`). A null is left out: an upsert
-    replaces the whole row, so an absent column is null all the same, and every column sent
-    costs the SDK a renaming per row.
+    datetime (see `_aware_datetime`). A null stays null.
     """
-    result: dict[str, Any] = {}
-    for key, value in row.items():
-        if value is None:
-            continue
-        declared = columns.get(key)
-        if declared is None:
-            if isinstance(value, float):
-                value = repr(value)
-            elif isinstance(value, str) and _TOAST_OFFSET.match(value):
-                value = value[:-2] + ":" + value[-2:]
-        elif declared == _TS and isinstance(value, str):
-            value = _aware_datetime(value)
-        result[key] = value
-    return result
+    if declared is None:
+        if isinstance(value, float):
+            return repr(value)
+        if isinstance(value, str) and _TOAST_OFFSET.match(value):
+            return value[:-2] + ":" + value[-2:]
+    elif declared == _TS and isinstance(value, str):
+        return _aware_datetime(value)
+    return value
+
+
+def normalise_values(row: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:
+    """`normalise_value` of every value, and nulls left out: an upsert replaces the whole row,
+    so an absent column is null all the same, and every column sent costs the SDK a renaming
+    per row."""
+    return {
+        key: normalise_value(value, columns.get(key))
+        for key, value in row.items()
+        if value is not None
+    }
 
 
 def _aware_datetime(text: str) -> datetime | str:
@@ -1355,22 +1378,20 @@ def build_row(
         return {**parents, table.link_column: record}
     if table.key == "link":
         return {**parents, table.link_column: record.get("guid")}
-    child_fields = [child.source for child in table.children]
-    row = flatten(
-        {k: v for k, v in record.items() if k not in table.whole},
-        skip=child_fields,
-        unprefixed=table.unprefixed,
-    )
-    row.update({k: record[k] for k in table.whole if k in record})
+    columns = table.columns
+    row: dict[str, Any] = {}
+    _flatten_into(row, record, "", table.not_flattened, table.unprefixed, columns)
+    for name in table.whole:
+        if name in record:
+            row[name] = normalise_value(record[name], columns.get(name))
     if table.key == "hash":
-        row["guid"] = record.get("guid")
+        row["guid"] = normalise_value(record.get("guid"), columns.get("guid"))
         row.pop("id", None)
     if table.key == "hash" or (table.key == "guid_or_hash" and not record.get("guid")):
         row["id"] = synthetic_key(table.name, parents, record, occurrence)
-    row.update(parents)
-    return normalise_values(
-        {k: v for k, v in row.items() if k != "guid" or v is not None}, table.columns
-    )
+    for name, value in parents.items():
+        row[name] = normalise_value(value, columns.get(name))
+    return {k: v for k, v in row.items() if v is not None}  # see `normalise_values`
 
 
 def _occurrences(table: Table, items: Iterable[Any]) -> Iterator[tuple[int, Any]]:
