@@ -79,6 +79,9 @@ _DEFAULT_RETRY_AFTER_SECONDS = 5
 # minutes across all APIs, 5 requests/s on ordersBulk. The client keeps under them by itself.
 _LOCATION_LIMITS = ((20, 1.0), (10_000, 900.0))
 _ORDERS_BULK_LIMIT = (5, 1.0)
+# `ordersBulkSpacingSeconds`: one version of Toast's rate-limit page also asks historical pulls
+# to space ordersBulk calls 5-10 s apart (toast_api.md §4). Off by default; at most a minute.
+_MAX_ORDERS_BULK_SPACING_SECONDS = 60.0
 # Jitter between sending and Toast's clock: the server may see requests closer together than
 # they were sent. With 0.05 s, a benchmark server once saw 21 requests of a location within
 # 0.998 s (a 429) and often a full second (X-Toast-RateLimit-Remaining 0, which pauses the
@@ -573,13 +576,11 @@ class Endpoint:
         walk: "config" (token-header paging, once per sync), "list" (one array, once per sync),
             "orders" (page/pageSize by modified range), "time_entries" (modified range),
             "shifts" (inDate range, overlapping), "cash" (one request per business date).
-        rate_limit: an endpoint limit on top of the location's, as (requests, seconds).
     """
 
     path: str
     table: Table
     walk: str
-    rate_limit: tuple[int, float] | None = None
 
 
 # The order of the registry is the order of the sync for each restaurant.
@@ -589,7 +590,7 @@ ONCE_PER_SYNC: tuple[Endpoint, ...] = (
     Endpoint("/labor/v1/employees", EMPLOYEE, "list"),
 )
 PER_WINDOW: tuple[Endpoint, ...] = (
-    Endpoint("/orders/v2/ordersBulk", ORDERS, "orders", rate_limit=_ORDERS_BULK_LIMIT),
+    Endpoint("/orders/v2/ordersBulk", ORDERS, "orders"),  # limit: Settings.orders_bulk_limit
     Endpoint("/labor/v1/timeEntries", TIME_ENTRY, "time_entries"),
     Endpoint("/labor/v1/shifts", SHIFT, "shifts"),
     Endpoint("/cashmgmt/v1/entries", CASH_ENTRY, "cash"),
@@ -667,6 +668,7 @@ class Settings:
     restaurant_guids: tuple[str, ...] = ()
     management_group_guid: str | None = None
     max_workers: int = _DEFAULT_WORKERS
+    orders_bulk_limit: tuple[int, float] = _ORDERS_BULK_LIMIT  # (requests, seconds) per location
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -756,6 +758,22 @@ def _max_workers(text: str) -> int:
     return int(text)
 
 
+def _orders_bulk_limit(text: str) -> tuple[int, float]:
+    """ordersBulk's limit per location: Toast's 5 requests/s, or one request per
+    `ordersBulkSpacingSeconds` when that is longer."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= _MAX_ORDERS_BULK_SPACING_SECONDS:  # "nan" fails every comparison
+        raise ConfigurationError(
+            "configuration key 'ordersBulkSpacingSeconds' must be a number of seconds from 0 to "
+            f"{_MAX_ORDERS_BULK_SPACING_SECONDS:g}, such as 7.5"
+        )
+    count, window = _ORDERS_BULK_LIMIT
+    return (1, seconds) if seconds > window / count else _ORDERS_BULK_LIMIT
+
+
 def validate_configuration(
     configuration: Mapping[str, Any], now: datetime | None = None
 ) -> Settings:
@@ -782,6 +800,7 @@ def validate_configuration(
             configuration.get("managementGroupGuid") or "", guids
         ),
         max_workers=_max_workers(configuration.get("maxWorkers") or str(_DEFAULT_WORKERS)),
+        orders_bulk_limit=_orders_bulk_limit(configuration.get("ordersBulkSpacingSeconds") or "0"),
     )
 
 
@@ -1041,6 +1060,7 @@ class ToastClient:
         self._session.mount("http://", pool)
         self._token_lock = threading.Lock()
         self.limiter = RateLimiter(clock, sleep)
+        self.orders_bulk_limit = settings.orders_bulk_limit
 
     def close(self) -> None:
         """Close the HTTP session."""
@@ -1231,7 +1251,8 @@ def iter_numbered_pages(
     page = 1
     while True:
         query = {**params, "pageSize": _ORDERS_PAGE_SIZE, "page": page}
-        records = client.get(endpoint.path, restaurant, query, endpoint.rate_limit).json() or []
+        response = client.get(endpoint.path, restaurant, query, client.orders_bulk_limit)
+        records = response.json() or []
         if records:
             yield records
         if len(records) < _ORDERS_PAGE_SIZE:
@@ -2190,6 +2211,14 @@ _FORM_FIELDS = (
         "group; 'restaurantGuids' must name one of them.",
     ),
     _FormField("maxWorkers", "Parallel restaurants", placeholder=str(_DEFAULT_WORKERS)),
+    _FormField(
+        "ordersBulkSpacingSeconds",
+        "Seconds between order pages",
+        placeholder="0",
+        description="Optional: at least this long between two order requests of a restaurant "
+        "(Toast asks 5 to 10 s for historical pulls in one version of its docs); 0: Toast's "
+        "limit of 5 per second.",
+    ),
 )
 
 

@@ -8,6 +8,7 @@ about timing.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -235,6 +236,33 @@ def test_given_the_proactive_limiter_then_no_location_exceeds_toasts_limits(
     assert max(peak(times, 1.0) for times in by_location.values()) <= 20
     assert max(peak(times, 1.0) for times in orders_by_location.values()) <= 5
     assert len(orders_by_location[R1]) >= 6  # the paging did stress the ordersBulk limit
+
+
+def test_given_an_orders_bulk_spacing_then_order_pages_are_that_far_apart_and_all_land(
+    tmp_path, world: World
+) -> None:
+    from tests.fake_toast.builders import bulk_orders
+
+    world.add_orders(R1, bulk_orders(450, "2026-11-01T00:00:00.000+0000", step_seconds=60))
+    warehouses, times = [], []
+    with FakeToast(world=world, enforce_rate_limits=True) as server:
+        for spacing in ("0", "1.0"):
+            configuration = make_configuration(
+                server,
+                restaurantGuids=R1,
+                initialSyncStart="2026-10-27T00:00:00.000Z",
+                ordersBulkSpacingSeconds=spacing,
+            )
+            server.requests.clear()
+            project = Project(tmp_path / f"spacing-{spacing}")
+            warehouses.append(project.sync(configuration).warehouse.snapshot())
+            times.append([r.time for r in server.requests if r.path == "/orders/v2/ordersBulk"])
+    assert warehouses[0] == warehouses[1]  # the same rows, only slower
+    assert len(times[1]) >= 5  # 450 orders: at least five pages
+    gaps = [later - earlier for earlier, later in itertools.pairwise(sorted(times[1]))]
+    assert min(gaps) >= 1.0
+    unspaced = [later - earlier for earlier, later in itertools.pairwise(sorted(times[0]))]
+    assert min(unspaced) < 1.0  # without the setting, Toast's 5 per second
 
 
 def peak(times: list[float], window: float) -> int:

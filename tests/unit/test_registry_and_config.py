@@ -127,6 +127,16 @@ def test_an_explicit_scheme_and_port_are_honoured() -> None:
         pytest.param({"key": "not-a-fernet-key"}, "key", id="bad-key"),
         pytest.param({"restaurantGuids": "abc, 123"}, "restaurantGuids", id="bad-guids"),
         pytest.param({"maxWorkers": "0"}, "maxWorkers", id="workers"),
+        pytest.param(
+            {"ordersBulkSpacingSeconds": "-1"}, "ordersBulkSpacingSeconds", id="spacing<0"
+        ),
+        pytest.param(
+            {"ordersBulkSpacingSeconds": "61"}, "ordersBulkSpacingSeconds", id="spacing>60"
+        ),
+        pytest.param(
+            {"ordersBulkSpacingSeconds": "7 s"}, "ordersBulkSpacingSeconds", id="spacing"
+        ),
+        pytest.param({"ordersBulkSpacingSeconds": "nan"}, "ordersBulkSpacingSeconds", id="nan"),
         pytest.param({"managementGroupGuid": "x"}, "managementGroupGuid", id="group-guid"),
         pytest.param(
             {"managementGroupGuid": "10000000-0000-4000-8000-000000000001"},
@@ -139,6 +149,23 @@ def test_a_bad_configuration_names_the_key(changes: dict, named: str) -> None:
     with pytest.raises(c.ConfigurationError, match=f"'{named}'") as raised:
         c.validate_configuration({**GOOD, **changes}, NOW)
     assert "very-secret-value" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("spacing", "limit"),
+    [
+        ("", c._ORDERS_BULK_LIMIT),
+        ("0", c._ORDERS_BULK_LIMIT),
+        ("0.2", c._ORDERS_BULK_LIMIT),  # 5 per second already spaces calls 0.2 s apart
+        ("7.5", (1, 7.5)),
+        ("60", (1, 60.0)),
+    ],
+)
+def test_orders_bulk_spacing_slows_orders_bulk_and_never_speeds_it_up(
+    spacing: str, limit: tuple[int, float]
+) -> None:
+    settings = c.validate_configuration({**GOOD, "ordersBulkSpacingSeconds": spacing}, NOW)
+    assert settings.orders_bulk_limit == limit
 
 
 def test_restaurant_guids_are_parsed_and_deduplicated() -> None:
@@ -230,6 +257,19 @@ def test_limiter_keeps_orders_bulk_under_five_per_second_and_locations_apart() -
     before = clock.now
     limiter.acquire("r-2")
     assert clock.now == before  # another location has its own budget
+
+
+def test_limiter_keeps_a_configured_orders_bulk_spacing() -> None:
+    clock = FakeClock()
+    limiter = c.RateLimiter(clock, clock.sleep)
+    limit = c.validate_configuration({**GOOD, "ordersBulkSpacingSeconds": "7.5"}, NOW)
+    orders = sends(limiter, clock, 5, "r-1", limit.orders_bulk_limit)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(orders)]
+    assert min(gaps) >= 7.5
+    assert max(gaps) < 7.5 + 2 * c._RATE_WINDOW_MARGIN_SECONDS  # no longer than it must
+    before = clock.now
+    limiter.acquire("r-1")  # other endpoints of the location are not held back
+    assert clock.now - before < 1.0
 
 
 def test_limiter_spaces_requests_evenly_instead_of_bursting() -> None:

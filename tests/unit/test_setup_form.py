@@ -27,6 +27,7 @@ def test_the_form_lists_every_configuration_key() -> None:
         "restaurantGuids",
         "managementGroupGuid",
         "maxWorkers",
+        "ordersBulkSpacingSeconds",
     ]
     assert [func.__name__ for _, func in form._tests] == ["test_connection"]
 
