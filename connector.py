@@ -1801,12 +1801,15 @@ class Ledger:
 
     Entries: a table's full listing (config, jobs, employees) -> all its keys; an order or time
     entry -> the keys of its children, for the most recently modified parents only (state size).
-    Kept in state as one zlib-compressed JSON document per restaurant.
+    Kept in state as one zlib-compressed JSON document per restaurant, packed again at a
+    checkpoint only if it changed: a restaurant's ledger at its cap is about half a megabyte of
+    JSON, and a group's finished or waiting restaurants do not change.
     """
 
     def __init__(self, packed: Mapping[str, str]) -> None:
         self._packed = dict(packed)
         self._loaded: dict[str, dict[str, list[Any]]] = {}
+        self._changed: set[str] = set()
 
     def _entries(self, restaurant: str) -> dict[str, list[Any]]:
         if restaurant not in self._loaded:
@@ -1820,6 +1823,7 @@ class Ledger:
         """Remember `keys` under `name`; return the keys remembered before that are gone now."""
         before = self.keys(restaurant, name)
         self._entries(restaurant)[name] = [modified, sorted(_key_line(key) for key in keys)]
+        self._changed.add(restaurant)
         return before - keys
 
     def keys(self, restaurant: str, name: str) -> set[Key]:
@@ -1831,10 +1835,12 @@ class Ledger:
         entries = self._entries(restaurant)
         lines = set(entries.get(name, ["", []])[1]) | {_key_line(key) for key in keys}
         entries[name] = ["", sorted(lines)]
+        self._changed.add(restaurant)
 
     def to_state(self) -> dict[str, str]:
         """Packed ledgers for state, keeping the most recently modified parents."""
-        for restaurant, entries in self._loaded.items():
+        for restaurant in self._changed:
+            entries = self._loaded[restaurant]
             parents = sorted(
                 (entry[0], name) for name, entry in entries.items() if name.startswith("~")
             )
@@ -1842,6 +1848,7 @@ class Ledger:
                 del entries[name]
             document = json.dumps(entries, separators=(",", ":"), sort_keys=True).encode()
             self._packed[restaurant] = base64.b64encode(zlib.compress(document, 6)).decode()
+        self._changed.clear()
         return dict(self._packed)
 
 

@@ -345,6 +345,26 @@ def test_ledger_reports_vanished_keys_and_survives_state() -> None:
     }
 
 
+def test_a_checkpoint_packs_again_only_the_ledgers_that_changed() -> None:
+    ledger = c.Ledger({})
+    ledger.replace("r1", "menu_item", {("menu_item", ("a",))})
+    ledger.replace("r2", "menu_item", {("menu_item", ("b",))})
+    first = ledger.to_state()
+    assert ledger.keys("r1", "menu_item") == {("menu_item", ("a",))}  # reading changes nothing
+    ledger.replace("r2", "menu_item", {("menu_item", ("c",))})
+    second = ledger.to_state()
+    assert second["r1"] is first["r1"]  # not packed again
+    assert c.Ledger(second).keys("r1", "menu_item") == {("menu_item", ("a",))}
+    assert c.Ledger(second).keys("r2", "menu_item") == {("menu_item", ("c",))}
+    ledger.add("r1", "menu_item", {("menu_item", ("d",))})
+    third = ledger.to_state()
+    assert third["r2"] is second["r2"]
+    assert c.Ledger(third).keys("r1", "menu_item") == {
+        ("menu_item", ("a",)),
+        ("menu_item", ("d",)),
+    }
+
+
 def test_ledger_keeps_only_the_most_recently_modified_parents(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
