@@ -675,9 +675,15 @@ def parse_timestamp(text: str) -> datetime:
     """Parse ISO 8601 ("Z", "+0000" or "+00:00" offsets); a timestamp without offset is UTC."""
     value = text.strip().replace("Z", "+00:00")
     if len(value) > 5 and value[-5] in "+-" and value[-4:].isdigit():  # Toast's "+0000"
-        value = value[:-2] + ":" + value[-2:]
+        value = _offset_with_colon(value)
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _offset_with_colon(text: str) -> str:
+    """A timestamp ending in Toast's `+0000` offset, with `+00:00` instead: the form ISO 8601
+    parsers and the destination's type inference read."""
+    return text[:-2] + ":" + text[-2:]
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -1350,7 +1356,7 @@ def normalise_value(value: Any, declared: str | None) -> Any:
         if isinstance(value, float):
             return repr(value)
         if isinstance(value, str) and _TOAST_OFFSET.match(value):
-            return value[:-2] + ":" + value[-2:]
+            return _offset_with_colon(value)
     elif declared == _TS and isinstance(value, str):
         return _aware_datetime(value)
     return value

@@ -17,12 +17,11 @@ from tests.bench import child
 from tests.bench.bounds import bounds
 from tests.bench.child import OperationTimes
 from tests.bench.replay import ReplayAdapter, VirtualTime, captured_now
-from tests.conftest import Project, make_configuration, virtual_time
+from tests.conftest import ROOT, Project, make_configuration, virtual_time
 from tests.fake_toast import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, FakeToast, World
 from tests.fake_toast.generate import GeneratedWorld
 from tests.fake_toast.server import RecordedRequest, request_stats
 
-ROOT = Path(__file__).resolve().parents[2]
 LOGIN = "/authentication/v1/authentication/login"
 BULK = "/orders/v2/ordersBulk"
 OPERATIONS_UPSERT = Operations.upsert
