@@ -7,6 +7,7 @@
     python tests/benchmark.py --no-sync --connector-memory   # the connector's own memory only
     python tests/benchmark.py --source-naming # also replay as `fivetran debug --naming SOURCE`
     python tests/benchmark.py --profile --json out.json   # + a cProfile'd replay
+    python tests/benchmark.py --memory --runner-patches forget-keys   # diagnosis of the runner
 
 What runs, each in its own process so the numbers are the connector's alone:
 1. The pure transformation: `connector.explode(connector.ORDERS, order, ...)` over generated
@@ -35,7 +36,9 @@ What runs, each in its own process so the numbers are the connector's alone:
    indexes grow with the table, so this ratio also measures the runner. Hence, with --memory or
    --connector-memory, the connector's own memory: the same two syncs (--days and --memory-days)
    through the SDK's operation layer into a sink that counts rows and keeps none
-   (tests/bench/child.py CountingSink), with no runner and no DuckDB.
+   (tests/bench/child.py CountingSink), with no runner and no DuckDB. To see which part of the
+   runner grows, --runner-patches changes it in the runner syncs (tests/bench/runner_patches.py;
+   the report then says it is a diagnosis, not `fivetran debug` as shipped).
 5. The same sync as step 2 with one worker (maxWorkers=1): the speed-up of parallel restaurants.
 Every sync runs a copy of connector.py taken at the start (others may edit it meanwhile); the
 header names its hash. A phase that fails or is stopped (kill the pid in <workdir>/<phase>.pid)
@@ -72,7 +75,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.bench import report  # noqa: E402
+from tests.bench import report, runner_patches  # noqa: E402
 from tests.bench.bounds import bounds  # noqa: E402
 from tests.conftest import FERNET_KEY, OFFLINE_ENV  # noqa: E402
 from tests.fake_toast import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET  # noqa: E402
@@ -104,6 +107,7 @@ class Sizes:
     workers: int
     seed: int
     today: date  # UTC, fixed once so every phase generates the same world
+    runner_patches: tuple[str, ...] = ()  # diagnosis only: tests/bench/runner_patches.py
 
     @property
     def latency(self) -> float:
@@ -232,6 +236,7 @@ def live_sync(
                 "mode": mode,
                 "configuration": configuration(server.base_url, sizes),
                 "project_dir": str(workdir / name),
+                "runner_patches": list(sizes.runner_patches),
             }
             result = run_child(spec, workdir, name)
     except BenchError as error:
@@ -259,6 +264,7 @@ def replay_sync(
         "project_dir": str(workdir / name),
         "capture_dir": str(capture),
         "fivetran_naming": fivetran_naming,
+        "runner_patches": list(sizes.runner_patches),
     }
     if profile:
         spec["profile_file"] = str(workdir / f"{name}.prof")
@@ -344,6 +350,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep-capture", action="store_true", help="keep <workdir>/capture after the run"
     )
+    parser.add_argument(
+        "--runner-patches",
+        type=runner_patches.parse,
+        default=[],
+        help="diagnosis only: patch the SDK runner in every sync that runs it (names joined by "
+        f"commas: {', '.join(runner_patches.PATCHES)}; see tests/bench/runner_patches.py)",
+    )
     parser.add_argument("--json", type=Path, help="save every number here")
     parser.add_argument("--workdir", type=Path, help="keep logs and server stats here")
     return parser.parse_args(argv)
@@ -353,7 +366,10 @@ def _sizes(args: argparse.Namespace) -> Sizes:
     preset = QUICK if args.quick else FULL
     chosen = {k: v if getattr(args, k) is None else getattr(args, k) for k, v in preset.items()}
     today = datetime.now(timezone.utc).date()
-    return Sizes(workers=args.workers, seed=args.seed, today=today, **chosen)
+    patches = tuple(args.runner_patches)
+    return Sizes(
+        workers=args.workers, seed=args.seed, today=today, runner_patches=patches, **chosen
+    )
 
 
 def _connector_version() -> str:
@@ -369,6 +385,13 @@ def _connector_version() -> str:
 
 def _header(sizes: Sizes, args: argparse.Namespace, version: str) -> list[str]:
     orders = sizes.restaurants * sizes.days * sizes.orders_per_day
+    diagnosis = []
+    if sizes.runner_patches or os.environ.get("MALLOC_ARENA_MAX"):
+        diagnosis.append(
+            "  A DIAGNOSIS, NOT `fivetran debug` AS SHIPPED: SDK runner patches "
+            f"{', '.join(sizes.runner_patches) or 'none'}; MALLOC_ARENA_MAX "
+            f"{os.environ.get('MALLOC_ARENA_MAX', 'unset')}"
+        )
     return [
         f"Toast connector benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
         f"{' (--quick)' if args.quick else ''}",
@@ -382,6 +405,7 @@ def _header(sizes: Sizes, args: argparse.Namespace, version: str) -> list[str]:
         f"{SDK_VERSION}; {version}",
         f"  machine: {os.cpu_count()} CPUs (nproc); the fake server and the connector share "
         f"them; Python {platform.python_version()}",
+        *diagnosis,
     ]
 
 
@@ -556,7 +580,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         earlier = json.loads(args.earlier_json.read_text())
         recorded = earlier["sizes"]
-        sizes = Sizes(**{**recorded, "today": date.fromisoformat(recorded["today"])})
+        today = date.fromisoformat(recorded["today"])
+        patches = tuple(args.runner_patches)
+        sizes = Sizes(**{**recorded, "today": today, "runner_patches": patches})
     workdir = prepare_workdir(args.workdir or Path(tempfile.mkdtemp(prefix="toast-bench-")))
     run = Run(args, sizes, workdir)
     run.results["connector"] = _connector_version()

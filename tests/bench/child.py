@@ -5,9 +5,10 @@ offline SDK environment already in its env (tests/conftest.py OFFLINE_ENV). SPEC
 mode ("live": against the server the configuration's domain names; "replay": from capture_dir,
 no network, see replay.py; "stream": live, but into a `CountingSink` instead of the SDK runner,
 see below), configuration (the connector's), project_dir, and optionally fivetran_naming (false:
-the runner keeps source names, as `fivetran debug --naming SOURCE` does) and
+the runner keeps source names, as `fivetran debug --naming SOURCE` does),
 profile_file (cProfile of the main thread: the emitter and the SDK runner; the workers that
-fetch and transform run in other threads and are not profiled).
+fetch and transform run in other threads and are not profiled) and runner_patches (names from
+runner_patches.py: a diagnosis of the runner's memory, never a measurement of the shipped one).
 
 The result (JSON) holds wall and CPU seconds of `core_adapter.run`, peak RSS (VmHWM of this
 process, and the RSS before the sync started), the SDK's counts, and rows per destination table
@@ -35,7 +36,7 @@ from fivetran_connector_sdk_cli import core_adapter, runtime
 from fivetran_connector_sdk_common import constants
 
 import connector
-from tests.bench import replay
+from tests.bench import replay, runner_patches
 
 _SAMPLE_SECONDS = 5.0
 
@@ -214,10 +215,13 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
     adapter = (
         replay.install(connector, Path(spec["capture_dir"])) if spec["mode"] == "replay" else None
     )
+    if spec["mode"] != "stream":  # the counting sink has no runner to patch
+        runner_patches.apply(spec.get("runner_patches", []))
     # As `fivetran debug` runs it: INFO level, and timestamped log lines.
     Logging.LOG_LEVEL = Logging.Level.INFO
     constants.DEBUGGING = True
     result: dict[str, Any] = {"mode": spec["mode"], "rss_before_sync_mb": _current_rss_mb()}
+    result["runner_patches"] = spec.get("runner_patches", []) if spec["mode"] != "stream" else []
     result["peak_is_the_syncs"] = _reset_peak()
     profiler = cProfile.Profile() if spec.get("profile_file") else None
     operations = OperationTimes()

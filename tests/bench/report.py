@@ -171,6 +171,7 @@ def targets(results: dict[str, Any]) -> list[str]:
             f"  {_verdict(ratio <= 1.2)} peak RSS of {sync['sizes']['days']} days "
             f"({sync['peak_rss_mb']:.0f} MB) within 1.2x of {memory['sizes']['days']} days "
             f"({memory['peak_rss_mb']:.0f} MB): {ratio:.2f}x"
+            + (" WITH THE RUNNER PATCHED (a diagnosis)" if sync.get("runner_patches") else "")
         )
     explode = results["explode"]
     lines.append(

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 import requests
 from fivetran_connector_sdk import Operations
+from fivetran_connector_sdk_core import runner
+from fivetran_connector_sdk_core.destination.duckdb_destination import DuckDbDestination
 
 from connector import connections_needed
-from tests.bench import child
+from tests.bench import child, runner_patches
 from tests.bench.bounds import bounds
 from tests.bench.child import OperationTimes
 from tests.bench.replay import ReplayAdapter, VirtualTime, captured_now
@@ -150,3 +154,45 @@ def test_a_tiny_benchmark_runs_every_phase_and_replays_the_same_rows(tmp_path: P
     assert replayed["replay_miss_count"] == 0
     assert sync["server"]["served_429"] == 0
     assert 0 < sync["server"]["connections_opened"] <= connections_needed(8)
+
+
+def test_the_runner_patches_change_what_they_say_and_not_the_rows_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--runner-patches` diagnoses the runner's memory: it must measure the same sync."""
+    with FakeToast(world=World.load()) as server, virtual_time():
+        shipped = Project(tmp_path / "shipped").sync(make_configuration(server)).warehouse
+
+    runner_patches.apply(
+        runner_patches.parse(",".join(runner_patches.PATCHES)), monkeypatch.setattr
+    )
+
+    table = runner._Table("tester", "orders", {}, ["id"], False)
+    table.upserted.add(hash(("an order",)))
+    assert not table.upserted
+    destination = DuckDbDestination(str(tmp_path / "probe.db"), "tester")
+    destination.open()
+    settings = dict(
+        destination.con.execute(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'threads')"
+        ).fetchall()
+    )
+    destination.close()
+    with duckdb.connect() as reference:
+        reference.execute(f"SET memory_limit = '{runner_patches.DUCKDB_MEMORY_LIMIT}'")
+        capped = reference.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert settings == {"memory_limit": capped, "threads": "1"}
+
+    with FakeToast(world=World.load()) as server, virtual_time():
+        patched = Project(tmp_path / "patched").sync(make_configuration(server)).warehouse
+    assert patched.snapshot() == shipped.snapshot()
+    assert shipped.count("orders", deleted=True) > 0  # the deletes went through the runner too
+
+
+def test_runner_patches_are_named_by_commas_and_an_unknown_name_is_refused() -> None:
+    assert runner_patches.parse(" forget-keys, duckdb-threads ,") == [
+        "forget-keys",
+        "duckdb-threads",
+    ]
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown runner patch nope"):
+        runner_patches.parse("forget-keys,nope")
