@@ -215,13 +215,13 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
     adapter = (
         replay.install(connector, Path(spec["capture_dir"])) if spec["mode"] == "replay" else None
     )
-    if spec["mode"] != "stream":  # the counting sink has no runner to patch
-        runner_patches.apply(spec.get("runner_patches", []))
+    patches = [] if spec["mode"] == "stream" else spec.get("runner_patches", [])  # no runner
+    runner_patches.apply(patches)
     # As `fivetran debug` runs it: INFO level, and timestamped log lines.
     Logging.LOG_LEVEL = Logging.Level.INFO
     constants.DEBUGGING = True
     result: dict[str, Any] = {"mode": spec["mode"], "rss_before_sync_mb": _current_rss_mb()}
-    result["runner_patches"] = spec.get("runner_patches", []) if spec["mode"] != "stream" else []
+    result["runner_patches"] = patches
     result["peak_is_the_syncs"] = _reset_peak()
     profiler = cProfile.Profile() if spec.get("profile_file") else None
     operations = OperationTimes()
