@@ -16,10 +16,12 @@ What runs, each in its own process so the numbers are the connector's alone:
    request, Toast's rate limits enforced, so a 429 would be served) in one process; the sync in
    a child (`python -m tests.bench.child`): `core_adapter.run` (the runner `fivetran debug`
    uses) into a fresh project, maxWorkers workers, initialSyncStart = the generated world's first
-   day, which is `today - days`, so the windows up to now cover the data. The child reports wall
-   and CPU time of the run and its peak RSS (VmHWM, reset when the sync starts); the server
-   reports, on stop, requests per endpoint, per location the most requests it saw in any 1-s and
-   15-min window, and 429s.
+   day, which is `today - days - 3`: the world ends SETTLED_DAYS (3) before today, so nothing in
+   it is modified later than now, the windows up to now cover all of it, and every phase sees
+   the same data whatever time it runs (a late edit due between two phases would otherwise be
+   seen by the second only). The child reports wall and CPU time of the run and its peak RSS
+   (VmHWM, reset when the sync starts); the server reports, on stop, requests per endpoint, per
+   location the most requests it saw in any 1-s and 15-min window, and 429s.
 3. The write bound: the same sync with no network at all. The fake server captured every
    response of step 2 (`--capture-dir`: body bytes + status + headers per request); a child
    replays the sync through the same SDK runner with a `requests` transport adapter serving the
@@ -79,7 +81,7 @@ from tests.bench import report, runner_patches  # noqa: E402
 from tests.bench.bounds import bounds  # noqa: E402
 from tests.conftest import FERNET_KEY, OFFLINE_ENV  # noqa: E402
 from tests.fake_toast import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET  # noqa: E402
-from tests.fake_toast.generate import GeneratedWorld  # noqa: E402
+from tests.fake_toast.generate import SETTLED_DAYS, GeneratedWorld  # noqa: E402
 
 ENV = {**os.environ, **OFFLINE_ENV, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
 QUICK = {"restaurants": 4, "days": 30, "orders_per_day": 10, "latency_ms": 20.0}
@@ -115,8 +117,8 @@ class Sizes:
 
     @property
     def start(self) -> date:
-        """The generated world's first business day: the windows up to now cover the data."""
-        return self.today - timedelta(days=self.days)
+        """The generated world's first business day; its last is settled before today begins."""
+        return self.today - timedelta(days=self.days + SETTLED_DAYS)
 
 
 def _say(text: str = "") -> None:

@@ -17,7 +17,7 @@ import connector
 from tests.conftest import Project, make_configuration
 from tests.fake_toast import FakeToast
 from tests.fake_toast import server as server_module
-from tests.fake_toast.generate import GeneratedWorld
+from tests.fake_toast.generate import SETTLED_DAYS, GeneratedWorld
 from tests.fake_toast.server import RecordedRequest
 
 # Above the limiter's spacing of a location's requests (1/20 s), so that a restaurant's side
@@ -33,7 +33,7 @@ def _sync(
     tmp_path: Path, workers: int, restaurants: int, days: int = DAYS
 ) -> tuple[FakeToast, Project]:
     """Sync a generated world of `days` days (cash every day) with `workers` workers."""
-    start = datetime.now(timezone.utc).date() - timedelta(days=days + 2)  # every order in the past
+    start = datetime.now(timezone.utc).date() - timedelta(days=days + SETTLED_DAYS)  # all past
     world = GeneratedWorld(restaurants, days, ORDERS_PER_DAY, start=start)
     project = Project(tmp_path / f"workers-{workers}")
     with FakeToast(world, latency_seconds=LATENCY, enforce_rate_limits=True) as server:

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from tests.fake_toast import (
     World,
 )
 from tests.fake_toast.builders import bulk_guid, bulk_orders
-from tests.fake_toast.generate import GeneratedWorld
+from tests.fake_toast.generate import SETTLED_DAYS, GeneratedWorld
 
 UTC = timezone.utc  # datetime.UTC needs Python 3.11; the project supports 3.10
 
@@ -699,3 +699,29 @@ def test_standalone_entry_point_serves_until_sigterm() -> None:
         assert process.wait(timeout=10) == 0
     assert first_line.startswith("Fake Toast API listening on http://127.0.0.1:")
     assert response.status_code == 200
+
+
+def test_given_generated_world_then_nothing_is_modified_settled_days_after_its_end() -> None:
+    """The benchmark starts its world's last day SETTLED_DAYS before today (Sizes.start): its
+    phases, minutes apart, must see the same data, so nothing may become due in between. Seed 2
+    has an order edited more than 2 days after the world's end."""
+    world = GeneratedWorld(
+        restaurants=8, days=20, orders_per_day=150, start=date(2026, 1, 1), seed=2
+    )
+    begin, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 21, tzinfo=UTC)
+    settled = end + timedelta(days=SETTLED_DAYS)
+    later = settled + timedelta(days=30)
+    for restaurant in world.restaurant_guids:
+        assert world.order_count(restaurant, begin, settled) == 20 * 150
+        assert world.order_count(restaurant, settled, later) == 0
+        labor = [
+            *world.labor_candidates(restaurant, "timeEntries", begin, later),
+            *world.labor_candidates(restaurant, "shifts", begin, later),
+        ]
+        moments = [
+            datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+            for record in labor
+            for key, value in record.items()
+            if key.endswith("Date") and isinstance(value, str) and key != "businessDate"
+        ]
+        assert moments and max(moments) < settled
