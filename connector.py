@@ -1066,7 +1066,11 @@ class ToastClient:
         self._session.mount("http://", pool)
         self._token_lock = threading.Lock()
         self.limiter = RateLimiter(clock, sleep)
-        self.orders_bulk_limit = settings.orders_bulk_limit
+
+    @property
+    def orders_bulk_limit(self) -> tuple[int, float]:
+        """ordersBulk's limit per location, on top of the location's (Settings)."""
+        return self._settings.orders_bulk_limit
 
     def close(self) -> None:
         """Close the HTTP session."""

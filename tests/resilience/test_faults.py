@@ -18,6 +18,7 @@ import pytest
 import connector
 from tests.conftest import FERNET_KEY, Project, make_configuration, virtual_time
 from tests.fake_toast import R1, R2, R3, FakeToast, Fault, World
+from tests.fake_toast.builders import bulk_orders
 
 ORDERS_BULK = r"^/orders/v2/ordersBulk$"
 
@@ -215,8 +216,6 @@ def test_given_a_request_that_always_fails_then_the_sync_halts_naming_it_and_kee
 def test_given_the_proactive_limiter_then_no_location_exceeds_toasts_limits(
     project: Project, world: World
 ) -> None:
-    from tests.fake_toast.builders import bulk_orders
-
     world.add_orders(R1, bulk_orders(650, "2026-11-01T00:00:00.000+0000", step_seconds=60))
     with FakeToast(world=world, enforce_rate_limits=True) as server:
         configuration = make_configuration(
@@ -241,8 +240,6 @@ def test_given_the_proactive_limiter_then_no_location_exceeds_toasts_limits(
 def test_given_an_orders_bulk_spacing_then_order_pages_are_that_far_apart_and_all_land(
     tmp_path, world: World
 ) -> None:
-    from tests.fake_toast.builders import bulk_orders
-
     world.add_orders(R1, bulk_orders(450, "2026-11-01T00:00:00.000+0000", step_seconds=60))
     warehouses, times = [], []
     with FakeToast(world=world, enforce_rate_limits=True) as server:

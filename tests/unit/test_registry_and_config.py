@@ -262,8 +262,8 @@ def test_limiter_keeps_orders_bulk_under_five_per_second_and_locations_apart() -
 def test_limiter_keeps_a_configured_orders_bulk_spacing() -> None:
     clock = FakeClock()
     limiter = c.RateLimiter(clock, clock.sleep)
-    limit = c.validate_configuration({**GOOD, "ordersBulkSpacingSeconds": "7.5"}, NOW)
-    orders = sends(limiter, clock, 5, "r-1", limit.orders_bulk_limit)
+    settings = c.validate_configuration({**GOOD, "ordersBulkSpacingSeconds": "7.5"}, NOW)
+    orders = sends(limiter, clock, 5, "r-1", settings.orders_bulk_limit)
     gaps = [later - earlier for earlier, later in itertools.pairwise(orders)]
     assert min(gaps) >= 7.5
     assert max(gaps) < 7.5 + 2 * c._RATE_WINDOW_MARGIN_SECONDS  # no longer than it must
