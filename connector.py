@@ -784,7 +784,7 @@ def validate_configuration(
     configuration: Mapping[str, Any], now: datetime | None = None
 ) -> Settings:
     """Check every key and return parsed settings; raise ConfigurationError naming the bad key."""
-    now = now or datetime.now(timezone.utc)
+    now = now or NOW()
     for key in _REQUIRED_KEYS:
         value = configuration.get(key)
         if not isinstance(value, str) or not value.strip():
@@ -2085,7 +2085,7 @@ def run_sync(
     client: ToastClient, settings: Settings, emitter: Emitter, restaurants: list[Discovered]
 ) -> None:
     """Fetch restaurants concurrently; emit and checkpoint on this thread, in queue order."""
-    now = _utc_now()
+    now = NOW()
     hand_off = _HandOff()
     plans = [plan_restaurant(restaurant, emitter.state) for restaurant in restaurants]
 
@@ -2169,10 +2169,12 @@ def update(configuration: dict, state: dict) -> None:
         client.close()
 
 
-# How the client waits (back-off, rate limits) and tells time for its rate limiter. Tests
-# replace both with virtual time, so retries and pacing run without real waiting.
+# How the client waits (back-off, rate limits) and tells time for its rate limiter, and the
+# sync's clock (the end of its last window). Tests replace them with virtual time, so retries and
+# pacing run without real waiting and a test's result does not depend on the day it runs.
 SLEEP: Callable[[float], None] = time.sleep
 CLOCK: Callable[[], float] = time.monotonic
+NOW: Callable[[], datetime] = _utc_now
 
 # ---------------------------------------------------------------------------------------------
 # Setup form: the fields Fivetran shows, and a connection test

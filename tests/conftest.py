@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,12 @@ from tests.fake_toast import FakeToast, World  # noqa: E402
 
 INITIAL_SYNC_START = "2026-09-01T00:00:00.000Z"
 FERNET_KEY = Fernet.generate_key().decode()
+
+# The sync's clock in every in-process test: a fixed instant after everything the recorded world
+# holds, so a test's result does not depend on the day it runs. A test that needs time to move
+# sets `connector.NOW` itself (monkeypatch).
+FIXED_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+connector.NOW = lambda: FIXED_NOW
 
 
 def make_configuration(server: FakeToast, **overrides: str) -> dict[str, str]:

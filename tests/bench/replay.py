@@ -119,7 +119,7 @@ def install(connector: Any, directory: Path) -> ReplayAdapter:
     connector.SLEEP = virtual.sleep
     if hasattr(connector, "CLOCK"):  # the rate limiter's clock: waits pass in virtual time
         connector.CLOCK = virtual.clock
-    connector._utc_now = lambda: now  # the measured sync's now
+    connector.NOW = lambda: now  # the measured sync's now
     return adapter
 
 

@@ -8,13 +8,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 import connector
-from tests.conftest import Project, make_configuration
+from tests.conftest import FIXED_NOW, Project, make_configuration
 from tests.fake_toast import FakeToast
 from tests.fake_toast import server as server_module
 from tests.fake_toast.generate import SETTLED_DAYS, GeneratedWorld
@@ -33,7 +33,7 @@ def _sync(
     tmp_path: Path, workers: int, restaurants: int, days: int = DAYS
 ) -> tuple[FakeToast, Project]:
     """Sync a generated world of `days` days (cash every day) with `workers` workers."""
-    start = datetime.now(timezone.utc).date() - timedelta(days=days + SETTLED_DAYS)  # all past
+    start = FIXED_NOW.date() - timedelta(days=days + SETTLED_DAYS)  # all before the sync's now
     world = GeneratedWorld(restaurants, days, ORDERS_PER_DAY, start=start)
     project = Project(tmp_path / f"workers-{workers}")
     with FakeToast(world, latency_seconds=LATENCY, enforce_rate_limits=True) as server:

@@ -10,6 +10,7 @@ import pytest
 
 import connector
 from tests.conftest import (
+    FIXED_NOW,
     Project,
     SyncResult,
     Warehouse,
@@ -41,7 +42,7 @@ START = datetime(2026, 9, 1, tzinfo=timezone.utc)
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return FIXED_NOW
 
 
 def toast_time(moment: datetime) -> str:
