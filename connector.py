@@ -20,6 +20,8 @@ import hashlib  # deterministic keys for children that have no guid
 import json  # JSON columns, state and the token cache
 import random  # jitter for retry back-off
 import re  # validates configuration values
+import socket  # tells a host name that does not exist from a resolver that is down
+import ssl  # tells an untrusted certificate from other TLS failures
 import threading  # per-location rate limiters and the token lock
 import time  # monotonic clocks for rate limiting and back-off
 import zlib  # packs the delete ledger into state
@@ -29,6 +31,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor  # concurrent fetchi
 from dataclasses import dataclass, field  # the registry and settings are frozen dataclasses
 from datetime import date, datetime, timedelta, timezone  # windows and business dates
 from typing import Any  # type hints
+from urllib.parse import urlsplit  # the host and port a failed request went to
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # restaurant-local business dates
 
 import requests  # HTTP to Toast (provided by Fivetran's runtime)
@@ -857,6 +860,144 @@ class ToastUnauthorized(ToastSkip):
     """401 again and again on one request, even with new tokens: skip that endpoint."""
 
 
+# What to check when Toast cannot be reached (NoResponse.advice).
+_CHECK_DOMAIN = (
+    "the configuration key 'domain' (the API host Toast gave you, such as ws-api.toasttab.com)"
+)
+_CHECK_NETWORK = (
+    "the network and any proxy (HTTPS_PROXY, NO_PROXY) between the connector and Toast"
+)
+_CHECK_STATUS = "Toast's status (an outage or maintenance)"
+# getaddrinfo's answers that a name does not exist (NXDOMAIN) or has no address; any other
+# (EAI_AGAIN: "temporary failure in name resolution") means the resolver could not answer.
+_NAME_NOT_FOUND = frozenset({socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)})
+
+
+@dataclass(frozen=True)
+class NoResponse:
+    """Why a request got no HTTP response, in words safe for logs and the setup form: the host
+    and the cause read from the exception chain, never the request (its headers and body carry
+    the token or the client secret)."""
+
+    cause: str
+    advice: str
+    permanent: bool = False  # retrying cannot help: the request fails at once
+
+    def __str__(self) -> str:
+        return f"{self.cause}. Check {self.advice}"
+
+
+def describe_no_response(error: BaseException, base_url: str) -> NoResponse:
+    """Name the host and the reason a request failed without a response, and what to check.
+
+    An untrusted certificate, a host that does not speak TLS and a host name that does not
+    exist are permanent (retrying cannot change them); everything else is retried as transient.
+    """
+    url = urlsplit(base_url)
+    name = url.hostname or base_url
+    host = f"{name}:{url.port or (443 if url.scheme == 'https' else 80)}"
+    causes = _causes(error)
+    for describe in (_tls_failure, _proxy_failure, _dns_failure, _connection_failure):
+        found = describe(causes, host, name)
+        if found is not None:
+            return found
+    system = next((c.strerror for c in causes if isinstance(c, OSError) and c.strerror), None)
+    return NoResponse(
+        f"could not reach {host} ({system or type(error).__name__})",
+        f"{_CHECK_NETWORK}, and {_CHECK_STATUS}",
+    )
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and every exception it wraps: requests -> urllib3 (`reason`, args) -> socket,
+    ssl."""
+    found: list[BaseException] = []
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        wrapped = (current.__cause__, current.__context__, getattr(current, "reason", None))
+        pending += [c for c in (*wrapped, *current.args) if isinstance(c, BaseException)]
+    return found
+
+
+def _first(causes: Iterable[BaseException], kind: type[BaseException] | tuple) -> Any:
+    return next((cause for cause in causes if isinstance(cause, kind)), None)
+
+
+def _tls_failure(causes: list[BaseException], host: str, name: str) -> NoResponse | None:
+    certificate = _first(causes, ssl.SSLCertVerificationError)
+    if certificate is not None:
+        return NoResponse(
+            f"the TLS certificate of {host} is not trusted "
+            f"({certificate.verify_message or certificate.reason})",
+            f"{_CHECK_DOMAIN}, and that a proxy which inspects TLS has its certificate "
+            "authority trusted",
+            permanent=True,
+        )
+    tls = _first(causes, ssl.SSLError)
+    if tls is not None and tls.reason == "WRONG_VERSION_NUMBER":
+        return NoResponse(
+            f"{host} does not speak TLS (https) on that port",
+            f"{_CHECK_DOMAIN}: its port, or http:// for a host without TLS",
+            permanent=True,
+        )
+    if tls is not None:
+        return NoResponse(f"the TLS handshake with {host} failed ({tls.reason})", _CHECK_NETWORK)
+    return None
+
+
+def _proxy_failure(causes: list[BaseException], host: str, name: str) -> NoResponse | None:
+    if _first(causes, requests.exceptions.ProxyError) is None:
+        return None
+    system = next((c.strerror for c in causes if isinstance(c, OSError) and c.strerror), None)
+    return NoResponse(
+        f"the proxy failed to connect to {host} ({system or 'no reason given'})", _CHECK_NETWORK
+    )
+
+
+def _dns_failure(causes: list[BaseException], host: str, name: str) -> NoResponse | None:
+    lookup = _first(causes, socket.gaierror)
+    if lookup is None:
+        return None
+    if lookup.errno in _NAME_NOT_FOUND:
+        return NoResponse(
+            f"the host name {name} was not found (DNS: {lookup.strerror})",
+            f"the spelling of {_CHECK_DOMAIN}",
+            permanent=True,
+        )
+    return NoResponse(
+        f"the host name {name} could not be resolved ({lookup.strerror})", _CHECK_NETWORK
+    )
+
+
+def _connection_failure(causes: list[BaseException], host: str, name: str) -> NoResponse | None:
+    timeout = f"{_REQUEST_TIMEOUT_SECONDS:g} s"
+    if _first(causes, ConnectionRefusedError) is not None:
+        return NoResponse(
+            f"{host} refused the connection (nothing accepts connections on that port)",
+            f"the host and port in {_CHECK_DOMAIN}, and {_CHECK_STATUS}",
+        )
+    if _first(causes, requests.exceptions.ConnectTimeout) is not None:
+        return NoResponse(
+            f"connecting to {host} timed out after {timeout}",
+            f"{_CHECK_NETWORK} (a firewall), and {_CHECK_STATUS}",
+        )
+    if _first(causes, (requests.exceptions.ReadTimeout, TimeoutError)) is not None:
+        return NoResponse(
+            f"{host} sent no answer within {timeout}", f"{_CHECK_STATUS}, and {_CHECK_NETWORK}"
+        )
+    closed = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+    if _first(causes, (*closed, requests.exceptions.ChunkedEncodingError)) is not None:
+        return NoResponse(
+            f"{host} closed the connection without a complete answer",
+            f"{_CHECK_STATUS}, and {_CHECK_NETWORK}",
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Action:
     """What to do with a response: "ok", "retry" (after `wait_seconds`), "reauth", "restart",
@@ -1128,15 +1269,19 @@ class ToastClient:
     ) -> requests.Response:
         """Send when the rate limiter allows it; retry 429, 5xx and network failures.
 
-        Returns the first response that is not retried; raises ToastHalt when none came.
+        Returns the first response that is not retried; raises ToastHalt when none came, at
+        once when a failure without a response is permanent (NoResponse).
         """
         location = restaurant or "ip"
+        what = f"{method} {path}" + (f" for restaurant {restaurant}" if restaurant else "")
         status: int | None = None
-        failure: str | None = None
+        failure: NoResponse | None = None
         attempt = 0
         for attempt in range(1, _MAX_RATE_LIMITED_ATTEMPTS + 1):
             self.limiter.acquire(location, extra_limit)
             response, failure = self._request(method, path, sealed)
+            if failure is not None and failure.permanent:
+                raise ToastHalt(f"{what}: {failure}. Not retried: retrying cannot change it.")
             status = response.status_code if response is not None else None
             headers = response.headers if response is not None else {}
             if response is not None:
@@ -1146,24 +1291,22 @@ class ToastClient:
                 break
             if action.kind != "retry":
                 return response
-            log.warning(
-                f"{method} {path} (restaurant {restaurant or '-'}): {status or failure}; "
-                f"retry {attempt} in {action.wait_seconds:.1f} s"
-            )
+            reason = failure.cause if failure is not None else f"HTTP {status}"
+            log.warning(f"{what}: {reason}; retry {attempt} in {action.wait_seconds:.1f} s")
             if status == 429:
                 self.limiter.pause(location, action.wait_seconds)
             else:
                 self._sleep(action.wait_seconds)
-        raise ToastHalt(
-            f"{method} {path} for restaurant {restaurant or '-'} failed {attempt} times in a "
-            f"row; last status {status or failure}"
-        )
+        if failure is not None:
+            raise ToastHalt(f"{what} failed {attempt} times in a row: {failure}")
+        raise ToastHalt(f"{what} failed {attempt} times in a row; last status {status}")
 
     def _request(
         self, method: str, path: str, sealed: _Sealed
-    ) -> tuple[requests.Response | None, str | None]:
-        """One HTTP exchange. A failure without a response is returned, not raised: its
-        traceback would run through frames that hold the request's credentials."""
+    ) -> tuple[requests.Response | None, NoResponse | None]:
+        """One HTTP exchange. A failure without a response is returned, described in words that
+        hold no credential, not raised: its traceback would run through frames that hold the
+        request's credentials."""
         try:
             return (
                 self._session.request(
@@ -1175,7 +1318,7 @@ class ToastClient:
                 None,
             )
         except requests.RequestException as error:
-            return None, type(error).__name__
+            return None, describe_no_response(error, self._settings.base_url)
 
     def _slow_down(self, location: str, headers: Mapping[str, str]) -> None:
         """When Toast says the current slice is used up, wait for its reset (toast_api.md §4)."""
