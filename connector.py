@@ -95,6 +95,11 @@ _RATE_WINDOW_MARGIN_SECONDS = 0.1
 _SPACED_WINDOW_SECONDS = 1.0
 # Renew the token in its last minute (toast_api.md §6.1: Toast only issues a new one then).
 _TOKEN_REFRESH_MARGIN_SECONDS = 60
+# Logins one sync may make. Toast asks for at most two an hour and one or two a day, and may cut
+# off clients that churn tokens (toast_api.md §4, §13). A sync logs in once (or not at all, with
+# the token cached in state) and again only when Toast refuses the token: past this many, a 401
+# fails its request as unauthorized without a new login (one ERROR says so).
+_MAX_LOGINS_PER_SYNC = 4
 _DEFAULT_WORKERS = 4
 # Independent requests of one restaurant (configuration endpoints, cash business days) in flight
 # beside its main worker; the location's limiter still caps the restaurant at Toast's limits.
@@ -857,7 +862,17 @@ class ToastAuthError(ToastHalt):
 
 
 class ToastUnauthorized(ToastSkip):
-    """401 again and again on one request, even with new tokens: skip that endpoint."""
+    """401 on one request that a new token cannot cure: skip that endpoint."""
+
+
+class _NoNewLogin(ToastError):
+    """A 401 that the client answers without a new login (see ToastClient._renew_token)."""
+
+
+_SAME_TOKEN = (
+    "a new login returned the same token, so Toast accepts the token and refuses this request "
+    "(check the credentials' scopes and their access to this restaurant)"
+)
 
 
 # What to check when Toast cannot be reached (NoResponse.advice).
@@ -1140,6 +1155,7 @@ class _Token:
     value: Secret
     expires_at: float  # epoch seconds
     generation: int
+    confirmed: bool = False  # a login after a 401 returned this same token (see _renew_token)
 
 
 class TokenCache:
@@ -1148,7 +1164,8 @@ class TokenCache:
     def __init__(self, fernet: Fernet, encrypted: str | None) -> None:
         self._fernet = fernet
         self.token: _Token | None = self._decrypt(encrypted) if encrypted else None
-        self.logins = 0
+        self.logins = 0  # in this sync (_MAX_LOGINS_PER_SYNC)
+        self.cap_reported = False
 
     def _decrypt(self, encrypted: str) -> _Token | None:
         try:
@@ -1217,19 +1234,51 @@ class ToastClient:
         """Close the HTTP session."""
         self._session.close()
 
-    def _access_token(self, refused_generation: int | None = None) -> _Token:
-        """A valid token: the cached one, or a new login when it is in its last minute or
-        when the caller was refused (401) with the current one."""
+    def _access_token(self, refused: _Token | None = None) -> _Token:
+        """A valid token: the cached one, or a new login when there is none or it expired, or
+        when it is in its last minute (Toast issues a new one only then, toast_api.md §6.1; past
+        the sync's login cap it is used until it expires). `refused`: the token a request was
+        just answered 401 with; if it is still the current one, see _renew_token."""
         with self._token_lock:
             token = self._tokens.token
-            if (
-                token is not None
-                and token.expires_at - time.time() > _TOKEN_REFRESH_MARGIN_SECONDS
-                and token.generation != refused_generation
+            left_seconds = -1.0 if token is None else token.expires_at - time.time()
+            under_cap = self._tokens.logins < _MAX_LOGINS_PER_SYNC
+            if left_seconds <= 0 or (left_seconds <= _TOKEN_REFRESH_MARGIN_SECONDS and under_cap):
+                self._tokens.token = self._login(0 if token is None else token.generation + 1)
+            elif (
+                refused is not None
+                and token is not None
+                and token.generation == refused.generation
             ):
-                return token
-            self._tokens.token = self._login(0 if token is None else token.generation + 1)
+                self._tokens.token = self._renew_token(token)
             return self._tokens.token
+
+    def _renew_token(self, refused: _Token) -> _Token:
+        """A new token after a 401 with the current one. Raises _NoNewLogin (the request is then
+        unauthorized) instead of logging in when Toast already confirmed that token, or when the
+        sync made _MAX_LOGINS_PER_SYNC logins.
+
+        Toast hands out the same token until its last minute (toast_api.md §6.1, §13), so a login
+        that returns the refused token says the token is valid and the 401 is about the request
+        (scopes, access to the restaurant): the token is marked confirmed, and later 401s with it
+        cost no login either. The proactive renewal in its last minute ends that.
+        """
+        if refused.confirmed:
+            raise _NoNewLogin(_SAME_TOKEN)
+        if self._tokens.logins >= _MAX_LOGINS_PER_SYNC:
+            if not self._tokens.cap_reported:
+                self._tokens.cap_reported = True
+                log.error(
+                    f"Toast refused the token again after {self._tokens.logins} logins in this "
+                    f"sync, the cap (Toast asks for at most 2 logins an hour): from now on a "
+                    f"request answered 401 is skipped as unauthorized without a new login."
+                )
+            raise _NoNewLogin(f"the sync made its {_MAX_LOGINS_PER_SYNC} logins (no new login)")
+        token = self._login(refused.generation + 1)
+        if token.value.reveal() == refused.value.reveal():
+            refused.confirmed = True
+            raise _NoNewLogin(_SAME_TOKEN)
+        return token
 
     def _login(self, generation: int) -> _Token:
         """POST the credentials (toast_api.md §6.1); the body never sits in a plain local."""
@@ -1333,10 +1382,18 @@ class ToastClient:
         params: Mapping[str, Any] | None = None,
         extra_limit: tuple[int, float] | None = None,
     ) -> requests.Response:
-        """GET with a valid token; re-login on 401. Raises ToastSkip, ToastConflict, ToastHalt."""
-        refused: int | None = None
+        """GET with a valid token; on 401 a new login (see _renew_token) and a retry.
+
+        Raises ToastSkip (ToastUnauthorized: a 401 that a new token cannot cure), ToastConflict,
+        ToastHalt."""
+        refused: _Token | None = None
         for _ in range(_MAX_UNAUTHORIZED_ATTEMPTS):
-            token = self._access_token(refused)
+            try:
+                token = self._access_token(refused)
+            except _NoNewLogin as reason:
+                raise ToastUnauthorized(
+                    f"{path} for restaurant {restaurant}: Toast answered 401 and {reason}"
+                ) from None
             sealed = _Sealed(
                 params=dict(params or {}),
                 headers={
@@ -1350,7 +1407,7 @@ class ToastClient:
                 return response
             if action.kind != "reauth":
                 raise _error_for(action, response, path, restaurant)
-            refused = token.generation
+            refused = token
         raise ToastUnauthorized(
             f"{path} for restaurant {restaurant}: Toast answered 401 "
             f"{_MAX_UNAUTHORIZED_ATTEMPTS} times in a row, each time with a new token"
