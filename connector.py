@@ -20,6 +20,8 @@ import hashlib  # deterministic keys for children that have no guid
 import json  # JSON columns, state and the token cache
 import random  # jitter for retry back-off
 import re  # validates configuration values
+import socket  # tells a host name that does not exist from a resolver that is down
+import ssl  # tells an untrusted certificate from other TLS failures
 import threading  # per-location rate limiters and the token lock
 import time  # monotonic clocks for rate limiting and back-off
 import zlib  # packs the delete ledger into state
@@ -29,6 +31,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor  # concurrent fetchi
 from dataclasses import dataclass, field  # the registry and settings are frozen dataclasses
 from datetime import date, datetime, timedelta, timezone  # windows and business dates
 from typing import Any  # type hints
+from urllib.parse import urlsplit  # the host and port a failed request went to
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # restaurant-local business dates
 
 import requests  # HTTP to Toast (provided by Fivetran's runtime)
@@ -92,6 +95,11 @@ _RATE_WINDOW_MARGIN_SECONDS = 0.1
 _SPACED_WINDOW_SECONDS = 1.0
 # Renew the token in its last minute (toast_api.md §6.1: Toast only issues a new one then).
 _TOKEN_REFRESH_MARGIN_SECONDS = 60
+# Logins one sync may make. Toast asks for at most two an hour and one or two a day, and may cut
+# off clients that churn tokens (toast_api.md §4, §13). A sync logs in once (or not at all, with
+# the token cached in state) and again only when Toast refuses the token: past this many, a 401
+# fails its request as unauthorized without a new login (one ERROR says so).
+_MAX_LOGINS_PER_SYNC = 4
 _DEFAULT_WORKERS = 4
 # Independent requests of one restaurant (configuration endpoints, cash business days) in flight
 # beside its main worker; the location's limiter still caps the restaurant at Toast's limits.
@@ -854,7 +862,155 @@ class ToastAuthError(ToastHalt):
 
 
 class ToastUnauthorized(ToastSkip):
-    """401 again and again on one request, even with new tokens: skip that endpoint."""
+    """401 on one request that a new token cannot cure: skip that endpoint."""
+
+
+class _NoNewLogin(ToastError):
+    """A 401 that the client answers without a new login (see ToastClient._renew_token)."""
+
+
+_SAME_TOKEN = (
+    "a new login returned the same token, so Toast accepts the token and refuses this request "
+    "(check the credentials' scopes and their access to this restaurant)"
+)
+
+
+# What to check when Toast cannot be reached (NoResponse.advice).
+_CHECK_DOMAIN = (
+    "the configuration key 'domain' (the API host Toast gave you, such as ws-api.toasttab.com)"
+)
+_CHECK_NETWORK = (
+    "the network and any proxy (HTTPS_PROXY, NO_PROXY) between the connector and Toast"
+)
+_CHECK_STATUS = "Toast's status (an outage or maintenance)"
+# getaddrinfo's answers that a name does not exist (NXDOMAIN) or has no address; any other
+# (EAI_AGAIN: "temporary failure in name resolution") means the resolver could not answer.
+_NAME_NOT_FOUND = frozenset({socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)})
+
+
+@dataclass(frozen=True)
+class NoResponse:
+    """Why a request got no HTTP response, in words safe for logs and the setup form: the host
+    and the cause read from the exception chain, never the request (its headers and body carry
+    the token or the client secret)."""
+
+    cause: str
+    advice: str
+    permanent: bool = False  # retrying cannot help: the request fails at once
+
+    def __str__(self) -> str:
+        return f"{self.cause}. Check {self.advice}"
+
+
+def describe_no_response(error: BaseException, base_url: str) -> NoResponse:
+    """Name the host and the reason a request failed without a response, and what to check.
+
+    An untrusted certificate, a host that does not speak TLS and a host name that does not
+    exist are permanent (retrying cannot change them); everything else is retried as transient.
+    """
+    url = urlsplit(base_url)
+    name = url.hostname or base_url
+    host = f"{name}:{url.port or (443 if url.scheme == 'https' else 80)}"
+    causes = _causes(error)
+    for describe in (_tls_failure, _proxy_failure, _dns_failure, _connection_failure):
+        found = describe(causes, host, name)
+        if found is not None:
+            return found
+    system = next((c.strerror for c in causes if isinstance(c, OSError) and c.strerror), None)
+    return NoResponse(
+        f"could not reach {host} ({system or type(error).__name__})",
+        f"{_CHECK_NETWORK}, and {_CHECK_STATUS}",
+    )
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and every exception it wraps: requests -> urllib3 (`reason`, args) -> socket,
+    ssl."""
+    found: list[BaseException] = []
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        wrapped = (current.__cause__, current.__context__, getattr(current, "reason", None))
+        pending += [c for c in (*wrapped, *current.args) if isinstance(c, BaseException)]
+    return found
+
+
+def _first(causes: Iterable[BaseException], kind: type[BaseException] | tuple) -> Any:
+    return next((cause for cause in causes if isinstance(cause, kind)), None)
+
+
+def _tls_failure(causes: list[BaseException], host: str, name: str) -> NoResponse | None:
+    certificate = _first(causes, ssl.SSLCertVerificationError)
+    if certificate is not None:
+        return NoResponse(
+            f"the TLS certificate of {host} is not trusted "
+            f"({certificate.verify_message or certificate.reason})",
+            f"{_CHECK_DOMAIN}, and that a proxy which inspects TLS has its certificate "
+            "authority trusted",
+            permanent=True,
+        )
+    tls = _first(causes, ssl.SSLError)
+    if tls is not None and tls.reason == "WRONG_VERSION_NUMBER":
+        return NoResponse(
+            f"{host} does not speak TLS (https) on that port",
+            f"{_CHECK_DOMAIN}: its port, or http:// for a host without TLS",
+            permanent=True,
+        )
+    if tls is not None:
+        return NoResponse(f"the TLS handshake with {host} failed ({tls.reason})", _CHECK_NETWORK)
+    return None
+
+
+def _proxy_failure(causes: list[BaseException], host: str, name: str) -> NoResponse | None:
+    if _first(causes, requests.exceptions.ProxyError) is None:
+        return None
+    system = next((c.strerror for c in causes if isinstance(c, OSError) and c.strerror), None)
+    return NoResponse(
+        f"the proxy failed to connect to {host} ({system or 'no reason given'})", _CHECK_NETWORK
+    )
+
+
+def _dns_failure(causes: list[BaseException], host: str, name: str) -> NoResponse | None:
+    lookup = _first(causes, socket.gaierror)
+    if lookup is None:
+        return None
+    if lookup.errno in _NAME_NOT_FOUND:
+        return NoResponse(
+            f"the host name {name} was not found (DNS: {lookup.strerror})",
+            f"the spelling of {_CHECK_DOMAIN}",
+            permanent=True,
+        )
+    return NoResponse(
+        f"the host name {name} could not be resolved ({lookup.strerror})", _CHECK_NETWORK
+    )
+
+
+def _connection_failure(causes: list[BaseException], host: str, name: str) -> NoResponse | None:
+    timeout = f"{_REQUEST_TIMEOUT_SECONDS:g} s"
+    if _first(causes, ConnectionRefusedError) is not None:
+        return NoResponse(
+            f"{host} refused the connection (nothing accepts connections on that port)",
+            f"the host and port in {_CHECK_DOMAIN}, and {_CHECK_STATUS}",
+        )
+    if _first(causes, requests.exceptions.ConnectTimeout) is not None:
+        return NoResponse(
+            f"connecting to {host} timed out after {timeout}",
+            f"{_CHECK_NETWORK} (a firewall), and {_CHECK_STATUS}",
+        )
+    if _first(causes, (requests.exceptions.ReadTimeout, TimeoutError)) is not None:
+        return NoResponse(
+            f"{host} sent no answer within {timeout}", f"{_CHECK_STATUS}, and {_CHECK_NETWORK}"
+        )
+    closed = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+    if _first(causes, (*closed, requests.exceptions.ChunkedEncodingError)) is not None:
+        return NoResponse(
+            f"{host} closed the connection without a complete answer",
+            f"{_CHECK_STATUS}, and {_CHECK_NETWORK}",
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -999,6 +1155,7 @@ class _Token:
     value: Secret
     expires_at: float  # epoch seconds
     generation: int
+    confirmed: bool = False  # a login after a 401 returned this same token (see _renew_token)
 
 
 class TokenCache:
@@ -1007,7 +1164,8 @@ class TokenCache:
     def __init__(self, fernet: Fernet, encrypted: str | None) -> None:
         self._fernet = fernet
         self.token: _Token | None = self._decrypt(encrypted) if encrypted else None
-        self.logins = 0
+        self.logins = 0  # in this sync (_MAX_LOGINS_PER_SYNC)
+        self.cap_reported = False
 
     def _decrypt(self, encrypted: str) -> _Token | None:
         try:
@@ -1076,19 +1234,51 @@ class ToastClient:
         """Close the HTTP session."""
         self._session.close()
 
-    def _access_token(self, refused_generation: int | None = None) -> _Token:
-        """A valid token: the cached one, or a new login when it is in its last minute or
-        when the caller was refused (401) with the current one."""
+    def _access_token(self, refused: _Token | None = None) -> _Token:
+        """A valid token: the cached one, or a new login when there is none or it expired, or
+        when it is in its last minute (Toast issues a new one only then, toast_api.md §6.1; past
+        the sync's login cap it is used until it expires). `refused`: the token a request was
+        just answered 401 with; if it is still the current one, see _renew_token."""
         with self._token_lock:
             token = self._tokens.token
-            if (
-                token is not None
-                and token.expires_at - time.time() > _TOKEN_REFRESH_MARGIN_SECONDS
-                and token.generation != refused_generation
+            left_seconds = -1.0 if token is None else token.expires_at - time.time()
+            under_cap = self._tokens.logins < _MAX_LOGINS_PER_SYNC
+            if left_seconds <= 0 or (left_seconds <= _TOKEN_REFRESH_MARGIN_SECONDS and under_cap):
+                self._tokens.token = self._login(0 if token is None else token.generation + 1)
+            elif (
+                refused is not None
+                and token is not None
+                and token.generation == refused.generation
             ):
-                return token
-            self._tokens.token = self._login(0 if token is None else token.generation + 1)
+                self._tokens.token = self._renew_token(token)
             return self._tokens.token
+
+    def _renew_token(self, refused: _Token) -> _Token:
+        """A new token after a 401 with the current one. Raises _NoNewLogin (the request is then
+        unauthorized) instead of logging in when Toast already confirmed that token, or when the
+        sync made _MAX_LOGINS_PER_SYNC logins.
+
+        Toast hands out the same token until its last minute (toast_api.md §6.1, §13), so a login
+        that returns the refused token says the token is valid and the 401 is about the request
+        (scopes, access to the restaurant): the token is marked confirmed, and later 401s with it
+        cost no login either. The proactive renewal in its last minute ends that.
+        """
+        if refused.confirmed:
+            raise _NoNewLogin(_SAME_TOKEN)
+        if self._tokens.logins >= _MAX_LOGINS_PER_SYNC:
+            if not self._tokens.cap_reported:
+                self._tokens.cap_reported = True
+                log.error(
+                    f"Toast refused the token again after {self._tokens.logins} logins in this "
+                    f"sync, the cap (Toast asks for at most 2 logins an hour): from now on a "
+                    f"request answered 401 is skipped as unauthorized without a new login."
+                )
+            raise _NoNewLogin(f"the sync made its {_MAX_LOGINS_PER_SYNC} logins (no new login)")
+        token = self._login(refused.generation + 1)
+        if token.value.reveal() == refused.value.reveal():
+            refused.confirmed = True
+            raise _NoNewLogin(_SAME_TOKEN)
+        return token
 
     def _login(self, generation: int) -> _Token:
         """POST the credentials (toast_api.md §6.1); the body never sits in a plain local."""
@@ -1128,15 +1318,19 @@ class ToastClient:
     ) -> requests.Response:
         """Send when the rate limiter allows it; retry 429, 5xx and network failures.
 
-        Returns the first response that is not retried; raises ToastHalt when none came.
+        Returns the first response that is not retried; raises ToastHalt when none came, at
+        once when a failure without a response is permanent (NoResponse).
         """
         location = restaurant or "ip"
+        what = f"{method} {path}" + (f" for restaurant {restaurant}" if restaurant else "")
         status: int | None = None
-        failure: str | None = None
+        failure: NoResponse | None = None
         attempt = 0
         for attempt in range(1, _MAX_RATE_LIMITED_ATTEMPTS + 1):
             self.limiter.acquire(location, extra_limit)
             response, failure = self._request(method, path, sealed)
+            if failure is not None and failure.permanent:
+                raise ToastHalt(f"{what}: {failure}. Not retried: retrying cannot change it.")
             status = response.status_code if response is not None else None
             headers = response.headers if response is not None else {}
             if response is not None:
@@ -1146,24 +1340,22 @@ class ToastClient:
                 break
             if action.kind != "retry":
                 return response
-            log.warning(
-                f"{method} {path} (restaurant {restaurant or '-'}): {status or failure}; "
-                f"retry {attempt} in {action.wait_seconds:.1f} s"
-            )
+            reason = failure.cause if failure is not None else f"HTTP {status}"
+            log.warning(f"{what}: {reason}; retry {attempt} in {action.wait_seconds:.1f} s")
             if status == 429:
                 self.limiter.pause(location, action.wait_seconds)
             else:
                 self._sleep(action.wait_seconds)
-        raise ToastHalt(
-            f"{method} {path} for restaurant {restaurant or '-'} failed {attempt} times in a "
-            f"row; last status {status or failure}"
-        )
+        if failure is not None:
+            raise ToastHalt(f"{what} failed {attempt} times in a row: {failure}")
+        raise ToastHalt(f"{what} failed {attempt} times in a row; last status {status}")
 
     def _request(
         self, method: str, path: str, sealed: _Sealed
-    ) -> tuple[requests.Response | None, str | None]:
-        """One HTTP exchange. A failure without a response is returned, not raised: its
-        traceback would run through frames that hold the request's credentials."""
+    ) -> tuple[requests.Response | None, NoResponse | None]:
+        """One HTTP exchange. A failure without a response is returned, described in words that
+        hold no credential, not raised: its traceback would run through frames that hold the
+        request's credentials."""
         try:
             return (
                 self._session.request(
@@ -1175,7 +1367,7 @@ class ToastClient:
                 None,
             )
         except requests.RequestException as error:
-            return None, type(error).__name__
+            return None, describe_no_response(error, self._settings.base_url)
 
     def _slow_down(self, location: str, headers: Mapping[str, str]) -> None:
         """When Toast says the current slice is used up, wait for its reset (toast_api.md §4)."""
@@ -1190,10 +1382,18 @@ class ToastClient:
         params: Mapping[str, Any] | None = None,
         extra_limit: tuple[int, float] | None = None,
     ) -> requests.Response:
-        """GET with a valid token; re-login on 401. Raises ToastSkip, ToastConflict, ToastHalt."""
-        refused: int | None = None
+        """GET with a valid token; on 401 a new login (see _renew_token) and a retry.
+
+        Raises ToastSkip (ToastUnauthorized: a 401 that a new token cannot cure), ToastConflict,
+        ToastHalt."""
+        refused: _Token | None = None
         for _ in range(_MAX_UNAUTHORIZED_ATTEMPTS):
-            token = self._access_token(refused)
+            try:
+                token = self._access_token(refused)
+            except _NoNewLogin as reason:
+                raise ToastUnauthorized(
+                    f"{path} for restaurant {restaurant}: Toast answered 401 and {reason}"
+                ) from None
             sealed = _Sealed(
                 params=dict(params or {}),
                 headers={
@@ -1207,7 +1407,7 @@ class ToastClient:
                 return response
             if action.kind != "reauth":
                 raise _error_for(action, response, path, restaurant)
-            refused = token.generation
+            refused = token
         raise ToastUnauthorized(
             f"{path} for restaurant {restaurant}: Toast answered 401 "
             f"{_MAX_UNAUTHORIZED_ATTEMPTS} times in a row, each time with a new token"

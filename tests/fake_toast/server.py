@@ -84,6 +84,10 @@ class Fault:
         delay_seconds: sleep before acting.
         restaurant: only requests with this restaurant header match.
         paged_only: only requests carrying a `pageToken` match.
+        revoke_tokens: also invalidate every token issued so far, as when Toast revokes the
+            token a request carried: it answers 401 to that token from then on, and the next
+            login issues a new one (toast_api.md §5, §6.1). Without it, a scripted 401 is
+            "401 with a valid token": a new login returns the same token.
     """
 
     status: int | None = None
@@ -93,6 +97,7 @@ class Fault:
     delay_seconds: float = 0.0
     restaurant: str | None = None
     paged_only: bool = False
+    revoke_tokens: bool = False
 
 
 @dataclass
@@ -504,6 +509,8 @@ class FakeToast:
             response.headers["Retry-After"] = str(decision.retry_after_seconds)
             return response
         fault = self._take_fault(request)
+        if fault is not None and fault.revoke_tokens:
+            self._tokens.expire_all()
         if fault is not None:
             time.sleep(fault.delay_seconds)
             if fault.drop or fault.status is not None:
