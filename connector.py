@@ -132,6 +132,9 @@ _CHECKPOINT_INTERVAL_SECONDS = 10.0
 # bounds that memory whatever the size of a window (the state then still names only finished
 # windows: rows of a window in flight are written again, identically, after a restart).
 _CHECKPOINT_MAX_ROWS = 25_000
+# During a long sync each restaurant says how far it got and how long it may take, at most this
+# often.
+_PROGRESS_INTERVAL_SECONDS = 60.0
 _STATE_VERSION = 1
 
 _TOAST_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%f"
@@ -1091,6 +1094,8 @@ class ToastClient:
         self._session.mount("https://", pool)
         self._session.mount("http://", pool)
         self._token_lock = threading.Lock()
+        self.sent = Counter[str]()  # requests sent: "all", and "429" for those Toast throttled
+        self._sent_lock = threading.Lock()
         self.limiter = RateLimiter(clock, sleep)
 
     @property
@@ -1164,6 +1169,8 @@ class ToastClient:
             self.limiter.acquire(location, extra_limit)
             response, failure = self._request(method, path, sealed)
             status = response.status_code if response is not None else None
+            with self._sent_lock:
+                self.sent.update(["all", *(["429"] if status == 429 else [])])
             headers = response.headers if response is not None else {}
             if response is not None:
                 self._slow_down(location, headers)
@@ -1735,6 +1742,8 @@ class WindowDone:
     restaurant: str
     window: Window | None
     debts: list[Debt] = field(default_factory=list)
+    number: int = 0  # this window's place in the restaurant's sync, of `of`
+    of: int = 0
 
 
 @dataclass
@@ -1951,10 +1960,11 @@ class RestaurantSync:
             f"{_MAX_CONFLICT_RESTARTS + 1} listings in a row"
         )
 
-    def window(self, window: Window, resuming: bool) -> None:
-        """Fetch every per-window endpoint for one window, then mark the window done."""
+    def window(self, window: Window, resuming: bool, number: int = 0, of: int = 0) -> None:
+        """Fetch every per-window endpoint for one window (`number` of `of`), then mark the
+        window done."""
         debts = self.fetch(window, PER_WINDOW, resuming)
-        self.put(WindowDone(self.restaurant.guid, window, debts))
+        self.put(WindowDone(self.restaurant.guid, window, debts, number, of))
 
     def fetch(
         self, window: Window, endpoints: Iterable[Endpoint], resuming: bool = False
@@ -2195,7 +2205,9 @@ class Emitter:
         self.state = state
         self.tokens = tokens
         self.ledger = Ledger(state.get("ledger", {}))
-        self.counts: dict[str, Counter[str]] = {}
+        self.counts: dict[str, Counter[str]] = {}  # rows per table, per restaurant
+        self.totals: Counter[str] = Counter()  # rows per table of the restaurants' finished parts
+        self.windows_done = 0
         self._last_checkpoint = time.monotonic()
         self._rows_since_checkpoint = 0
 
@@ -2232,6 +2244,12 @@ class Emitter:
         keys = dict(zip(table.primary_key, key, strict=True))
         op.delete(table=table.name, keys=destination_row(keys))
         self.counts.setdefault(restaurant, Counter())[f"{table.name} deleted"] += 1
+
+    def take_counts(self, restaurant: str) -> Counter[str]:
+        """The rows emitted for `restaurant` since the last call, added to the sync's totals."""
+        counts = self.counts.pop(restaurant, Counter())
+        self.totals.update(counts)
+        return counts
 
     def restaurant_state(self, restaurant: str) -> dict[str, Any]:
         """The part of state that is one restaurant's: cursors and debts."""
@@ -2370,8 +2388,9 @@ def sync_restaurant(
         worker.retry_debts(plan.debts, shifts_from=plan.cursor)
         owed = {debt.endpoint: debt for debt in plan.debts if debt.start is None}
         worker.once_per_sync(plan.config_since - overlap if plan.config_since else None, owed)
-        for window in plan_windows(start, now):
-            worker.window(window, resuming=plan.cursor is not None)
+        windows = plan_windows(start, now)
+        for number, window in enumerate(windows, 1):
+            worker.window(window, plan.cursor is not None, number, len(windows))
 
 
 @dataclass
@@ -2443,8 +2462,8 @@ def run_sync(
 ) -> list[_Finished]:
     """Fetch restaurants concurrently; emit and checkpoint on this thread, in queue order.
 
-    A restaurant that fails stops alone: the others finish and checkpoint. Returns the failed
-    ones.
+    A restaurant that fails stops alone: the others finish and checkpoint. Returns how each
+    restaurant ended.
     """
     now = NOW()
     hand_off = _HandOff()
@@ -2476,17 +2495,18 @@ def run_sync(
 def _consume(
     hand_off: _HandOff, producers: int, emitter: Emitter, now: datetime
 ) -> list[_Finished]:
-    """Emit what the workers hand over until every restaurant is done; return the failed ones
+    """Emit what the workers hand over until every restaurant is done; return how each ended
     (a failure of every restaurant alike is raised at once)."""
     finished: list[_Finished] = []
-    started: dict[str, float] = {}
+    progress = Progress(CLOCK)
     while len(finished) < producers:
         item = hand_off.get()
         if isinstance(item, _Finished):
             finished.append(item)
             _finish_restaurant(item, emitter)
-        elif isinstance(item, Batch):
-            started.setdefault(item.restaurant, time.monotonic())
+            continue
+        progress.saw(item.restaurant)
+        if isinstance(item, Batch):
             emitter.emit(item)
             emitter.checkpoint_if_due(window_finished=False)
         elif isinstance(item, DebtsRetried):
@@ -2494,9 +2514,39 @@ def _consume(
             unwindowed = [debt for debt in _debts_of(restaurant_state) if debt.start is None]
             _keep_debts(restaurant_state, [*unwindowed, *item.owed])
         else:
-            elapsed = time.monotonic() - started.pop(item.restaurant, time.monotonic())
-            _finish_window(item, emitter, now, elapsed)
-    return [outcome for outcome in finished if outcome.error is not None]
+            _finish_window(item, emitter, now)
+            progress.window_done(item)
+    return finished
+
+
+class Progress:
+    """Per restaurant: windows done of its total and an estimate of the time left, said at most
+    every _PROGRESS_INTERVAL_SECONDS (the last window is left to the sync's summary)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._started: dict[str, float] = {}
+        self._said: dict[str, float] = {}
+
+    def saw(self, restaurant: str) -> None:
+        """Something of `restaurant` arrived: its sync has begun."""
+        self._started.setdefault(restaurant, self._clock())
+
+    def window_done(self, done: WindowDone) -> None:
+        """Say how far `done`'s restaurant got, unless it said so less than a minute ago."""
+        if done.window is None or not 0 < done.number < done.of:
+            return
+        now = self._clock()
+        started = self._started.setdefault(done.restaurant, now)
+        if now - self._said.get(done.restaurant, started) < _PROGRESS_INTERVAL_SECONDS:
+            return
+        self._said[done.restaurant] = now
+        elapsed = now - started
+        left = elapsed / done.number * (done.of - done.number)
+        log.info(
+            f"Restaurant {done.restaurant}: {done.number} of {done.of} windows done after "
+            f"{elapsed / 60:.1f} min; about {left / 60:.1f} min left."
+        )
 
 
 def _finish_restaurant(outcome: _Finished, emitter: Emitter) -> None:
@@ -2517,7 +2567,7 @@ def _finish_restaurant(outcome: _Finished, emitter: Emitter) -> None:
         )
 
 
-def _finish_window(done: WindowDone, emitter: Emitter, now: datetime, elapsed: float) -> None:
+def _finish_window(done: WindowDone, emitter: Emitter, now: datetime) -> None:
     """Advance the restaurant's cursor past a window whose rows were all emitted, keep its debts
     with it; checkpoint.
 
@@ -2525,24 +2575,49 @@ def _finish_window(done: WindowDone, emitter: Emitter, now: datetime, elapsed: f
     row of the window has been emitted when this runs, and all of it that is not is a debt.
     """
     restaurant_state = emitter.restaurant_state(done.restaurant)
-    counts = emitter.counts.pop(done.restaurant, Counter())
+    counts = emitter.take_counts(done.restaurant)
     summary = ", ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "no rows"
     debts = _debts_of(restaurant_state)
     if done.window is None:
         restaurant_state["configSince"] = format_timestamp(now)
         _keep_debts(restaurant_state, [*(d for d in debts if d.start is not None), *done.debts])
-        log.info(
-            f"Restaurant {done.restaurant}: configuration, jobs, employees "
-            f"({elapsed:.1f} s): {summary}"
-        )
+        log.debug(f"Restaurant {done.restaurant}: configuration, jobs, employees: {summary}")
         return
     restaurant_state["cursor"] = format_timestamp(done.window.end)
     _keep_debts(restaurant_state, [*debts, *done.debts])
-    log.info(
+    emitter.windows_done += 1
+    log.debug(
         f"Restaurant {done.restaurant}: window {format_timestamp(done.window.start)} to "
-        f"{format_timestamp(done.window.end)} ({elapsed:.1f} s): {summary}"
+        f"{format_timestamp(done.window.end)}: {summary}"
     )
     emitter.checkpoint_if_due(window_finished=True)
+
+
+def _summary(
+    outcomes: list[_Finished], emitter: Emitter, client: ToastClient, seconds: float, asked: int
+) -> str:
+    """The INFO block that ends a sync: restaurants, windows, rows, debts, requests, time."""
+    for restaurant in list(
+        emitter.counts
+    ):  # what failed restaurants emitted after their last part
+        emitter.take_counts(restaurant)
+    tables = sorted({name.removesuffix(" deleted") for name in emitter.totals})
+    rows = ", ".join(
+        f"{table} {emitter.totals[table]}/{emitter.totals[f'{table} deleted']}" for table in tables
+    )
+    owed = sum(len(s.get("debts", ())) for s in emitter.state.get("restaurants", {}).values())
+    synced = sum(1 for o in outcomes if o.error is None and o.refused is None)
+    return "\n".join(
+        [
+            f"Sync summary ({seconds:.0f} s): {synced} restaurant(s) synced, "
+            f"{sum(1 for o in outcomes if o.error is not None)} failed, "
+            f"{sum(1 for o in outcomes if o.refused is not None)} refused by Toast; "
+            f"{emitter.windows_done} window(s) done.",
+            f"Requests: {client.sent['all']}, {client.sent['429']} answered 429 (rate limited).",
+            f"Work Toast had refused: {asked} debt(s) asked again, {owed} still owed.",
+            f"Rows upserted/deleted per table: {rows or 'none'}.",
+        ]
+    )
 
 
 def _report_debts(state: Mapping[str, Any]) -> None:
@@ -2565,16 +2640,20 @@ def update(configuration: dict, state: dict) -> None:
     tokens = TokenCache(settings.fernet, state.get("token"))
     client = ToastClient(settings, tokens, sleep=SLEEP, clock=CLOCK)
     emitter = Emitter(dict(state), tokens)
+    began = time.monotonic()
     try:
         restaurants = discover_restaurants(client, settings)
         log.info(
             f"Syncing {len(restaurants)} restaurant(s) with {settings.max_workers} worker(s)."
         )
-        failed = run_sync(client, settings, emitter, restaurants)
+        asked = sum(len(plan_restaurant(r, emitter.state).debts) for r in restaurants)
+        outcomes = run_sync(client, settings, emitter, restaurants)
         emitter.checkpoint()
         _report_debts(emitter.state)
+        log.info(_summary(outcomes, emitter, client, time.monotonic() - began, asked))
     finally:
         client.close()
+    failed = [outcome for outcome in outcomes if outcome.error is not None]
     if failed:
         raise ToastHalt(
             f"{len(failed)} of {len(restaurants)} restaurant(s) failed; the others were synced "
