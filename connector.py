@@ -28,7 +28,11 @@ import zlib  # packs the delete ledger into state
 from collections import Counter, deque  # row counts for logs; request timestamps for limiters
 from collections.abc import Callable, Iterable, Iterator, Mapping  # type hints
 from concurrent.futures import Executor, ThreadPoolExecutor  # concurrent fetching
-from dataclasses import dataclass, field  # the registry and settings are frozen dataclasses
+from dataclasses import (
+    dataclass,
+    field,
+    replace,
+)  # the registry, settings and debts are frozen dataclasses
 from datetime import date, datetime, timedelta, timezone  # windows and business dates
 from typing import Any  # type hints
 from urllib.parse import urlsplit  # the host and port a failed request went to
@@ -54,16 +58,34 @@ _WINDOW_DAYS = 30
 # A resumed sync re-reads a few minutes before its cursor: an order saved at the very end of the
 # last window may become visible to the API a moment later (toast_api.md §8, eventual consistency).
 _RESUME_OVERLAP_MINUTES = 5
-# Shifts are selected by inDate >= startDate and outDate < endDate (toast_api.md §6.6): a closing
-# shift that runs across a window edge is in neither window unless consecutive requests overlap by
-# at least the longest shift.
-_SHIFT_EDGE_OVERLAP_HOURS = 24
-# Toast has no modified-date filter for shifts, so edits and deletes are only seen by re-reading.
+# Shifts are selected by inDate >= startDate and outDate < endDate (toast_api.md §6.6): a shift
+# that runs across a range edge is in neither range unless consecutive requests overlap by at least
+# the longest shift. A 30-day window takes two requests with any overlap up to 15 days, so a week
+# costs nothing more than a day did.
+_SHIFT_EDGE_OVERLAP_HOURS = 7 * 24
+# Toast has no modified-date filter for shifts, so edits and deletes are only seen by re-reading:
+# every sync re-reads this many days before its restaurant's cursor.
 _SHIFT_REREAD_DAYS = 30
 # Cash entries are added to a business day until it closes; a resumed sync re-reads the last few.
 _CASH_REREAD_BUSINESS_DAYS = 3
 # ordersBulk returns at most 100 orders per page (toast_api.md §3).
 _ORDERS_PAGE_SIZE = 100
+# ordersBulk pages by offset: an order edited while its range is paged leaves the range, every
+# later order moves one place up, and the first order of the next page is never served
+# (toast_api.md §13). So after a range of several pages, one request asks which orders were
+# modified since the paging began (this margin absorbs the difference between our clock and
+# Toast's); if an order served on page p is among them, pages p onwards are read again. A range
+# still changing after this many passes is kept as a debt (below) and read again next sync.
+_PAGING_CLOCK_MARGIN_MINUTES = 5
+_MAX_PAGING_PASSES = 3
+# Work Toast refused (400, 403, 404, repeated 401: toast_api.md §5; users see 403s that pass
+# hours later, §13) is kept in state as a debt and retried at every later sync. An item is given
+# up, with an ERROR naming it, once it failed on at least this many syncs over at least this many
+# days. An endpoint refused this many times in a row is not asked again in the same sync: the rest
+# of its work becomes debt at once (a missing scope would otherwise be asked for every day).
+_DEBT_GIVE_UP_ATTEMPTS = 3
+_DEBT_GIVE_UP_DAYS = 7
+_REFUSALS_BEFORE_PAUSING_ENDPOINT = 3
 # Children removed from a modified order are found by comparing with the keys it had last time.
 # Those keys live in state for this many most recently modified orders (and time entries) per
 # restaurant; state size grows with it (about 1 KB per order).
@@ -118,6 +140,9 @@ _CHECKPOINT_INTERVAL_SECONDS = 10.0
 # bounds that memory whatever the size of a window (the state then still names only finished
 # windows: rows of a window in flight are written again, identically, after a restart).
 _CHECKPOINT_MAX_ROWS = 25_000
+# During a long sync each restaurant says how far it got and how long it may take, at most this
+# often.
+_PROGRESS_INTERVAL_SECONDS = 60.0
 _STATE_VERSION = 1
 
 _TOAST_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%f"
@@ -604,6 +629,10 @@ PER_WINDOW: tuple[Endpoint, ...] = (
     Endpoint("/cashmgmt/v1/entries", CASH_ENTRY, "cash"),
     Endpoint("/cashmgmt/v1/deposits", CASH_DEPOSIT, "cash"),
 )
+
+
+_ENDPOINTS_BY_PATH = {endpoint.path: endpoint for endpoint in (*ONCE_PER_SYNC, *PER_WINDOW)}
+_SHIFTS = _ENDPOINTS_BY_PATH["/labor/v1/shifts"]
 
 
 def iter_tables(table: Table) -> Iterator[Table]:
@@ -1223,6 +1252,8 @@ class ToastClient:
         self._session.mount("https://", pool)
         self._session.mount("http://", pool)
         self._token_lock = threading.Lock()
+        self.sent = Counter[str]()  # requests sent: "all", and "429" for those Toast throttled
+        self._sent_lock = threading.Lock()
         self.limiter = RateLimiter(clock, sleep)
 
     @property
@@ -1332,6 +1363,8 @@ class ToastClient:
             if failure is not None and failure.permanent:
                 raise ToastHalt(f"{what}: {failure}. Not retried: retrying cannot change it.")
             status = response.status_code if response is not None else None
+            with self._sent_lock:
+                self.sent.update(["all", *(["429"] if status == 429 else [])])
             headers = response.headers if response is not None else {}
             if response is not None:
                 self._slow_down(location, headers)
@@ -1455,19 +1488,37 @@ def iter_token_pages(
 
 
 def iter_numbered_pages(
-    client: ToastClient, endpoint: Endpoint, restaurant: str, params: Mapping[str, Any]
-) -> Iterator[list[dict]]:
-    """Pages of ordersBulk: `page` 1, 2, ... of `pageSize`; a short page is the last."""
-    page = 1
+    client: ToastClient,
+    endpoint: Endpoint,
+    restaurant: str,
+    params: Mapping[str, Any],
+    first_page: int = 1,
+) -> Iterator[tuple[int, list[dict]]]:
+    """Pages of ordersBulk as (number, records): `page` 1, 2, ... of `pageSize`.
+
+    The last page is the one without a `Link: rel="next"` when Toast sends Link headers
+    (toast_api.md §3), else a short one. A page that repeats the previous one ends the listing
+    (with a warning) instead of looping.
+    """
+    page, previous = first_page, None
     while True:
         query = {**params, "pageSize": _ORDERS_PAGE_SIZE, "page": page}
         response = client.get(endpoint.path, restaurant, query, client.orders_bulk_limit)
         records = response.json() or []
-        if records:
-            yield records
-        if len(records) < _ORDERS_PAGE_SIZE:
+        guids = [record.get("guid") for record in records]
+        if records and guids == previous:
+            log.warning(
+                f"{endpoint.path} for restaurant {restaurant}: page {page} repeats page "
+                f"{page - 1}; the listing ends there"
+            )
             return
-        page += 1
+        if records:
+            yield page, records
+        links = response.links if "Link" in response.headers else None
+        more = "next" in links if links is not None else len(records) == _ORDERS_PAGE_SIZE
+        if not records or not more:
+            return
+        page, previous = page + 1, guids
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1715,6 +1766,14 @@ def business_date(moment: datetime, tz: ZoneInfo, closeout_hour: int) -> date:
     return (local.replace(tzinfo=None) - timedelta(hours=closeout_hour)).date()
 
 
+def business_day_range(day: str, tz: ZoneInfo, closeout_hour: int) -> tuple[datetime, datetime]:
+    """The instants [start, end) of business day `yyyymmdd`: from its closeout hour, local
+    time, to the next day's."""
+    local = datetime(int(day[:4]), int(day[4:6]), int(day[6:]), closeout_hour, tzinfo=tz)
+    next_day = local + timedelta(days=1)  # wall-clock arithmetic: across DST too
+    return local.astimezone(timezone.utc), next_day.astimezone(timezone.utc)
+
+
 def business_dates(
     window: Window, tz: ZoneInfo, closeout_hour: int, reread_days: int
 ) -> list[str]:
@@ -1761,12 +1820,147 @@ class Batch:
     new_only: bool = False  # of a listing, upsert only objects not seen before
 
 
+@dataclass(frozen=True)
+class Debt:
+    """Work Toast refused, kept in state and retried at every later sync (README, Error handling).
+
+    A windowed endpoint owes the range [start, end); a configuration endpoint owes its changes
+    since `since` (None: a whole first listing); a listing (jobs, employees) owes itself.
+    """
+
+    endpoint: str
+    first_failure: datetime
+    last_error: str
+    attempts: int = 1
+    start: datetime | None = None
+    end: datetime | None = None
+    since: datetime | None = None
+
+    def to_state(self) -> dict[str, Any]:
+        """The debt as state holds it (timestamps as Toast formats them)."""
+        state: dict[str, Any] = {
+            "endpoint": self.endpoint,
+            "firstFailure": format_timestamp(self.first_failure),
+            "attempts": self.attempts,
+            "lastError": self.last_error,
+        }
+        for name in ("start", "end", "since"):
+            if getattr(self, name) is not None:
+                state[name] = format_timestamp(getattr(self, name))
+        return state
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> Debt:
+        """A debt read back from state."""
+        moments = {
+            name: parse_timestamp(state[name]) if state.get(name) else None
+            for name in ("start", "end", "since")
+        }
+        return cls(
+            state["endpoint"],
+            parse_timestamp(state["firstFailure"]),
+            str(state.get("lastError", "")),
+            int(state.get("attempts", 1)),
+            **moments,
+        )
+
+    def failed_again(self, error: str, start: datetime | None, end: datetime | None) -> Debt:
+        """This debt (or the part [start, end) of its range) refused once more."""
+        return replace(self, attempts=self.attempts + 1, last_error=error, start=start, end=end)
+
+    def given_up(self, now: datetime) -> bool:
+        """Failed on enough syncs over enough days (_DEBT_GIVE_UP_*) to stop asking."""
+        old = now - self.first_failure >= timedelta(days=_DEBT_GIVE_UP_DAYS)
+        return old and self.attempts >= _DEBT_GIVE_UP_ATTEMPTS
+
+    def describe(self) -> str:
+        """What is owed, for logs."""
+        if self.start is not None and self.end is not None:
+            what = f"{format_timestamp(self.start)} to {format_timestamp(self.end)}"
+        elif self.since is not None:
+            what = f"changes since {format_timestamp(self.since)}"
+        else:
+            what = "the whole listing"
+        return (
+            f"{self.endpoint} {what} (refused since {format_timestamp(self.first_failure)}, "
+            f"{self.attempts} attempt(s); last: {self.last_error})"
+        )
+
+
+def merge_debts(debts: Iterable[Debt]) -> list[Debt]:
+    """One debt per endpoint and contiguous range: ranges that touch or overlap become one (the
+    earliest failure and the most attempts kept); an unwindowed endpoint owes once, since the
+    earliest `since`."""
+    merged: list[Debt] = []
+    by_endpoint: dict[str, Debt] = {}
+    for debt in sorted(debts, key=lambda d: (d.endpoint, d.start or d.first_failure)):
+        previous = merged[-1] if merged else None
+        if debt.start is None or debt.end is None:
+            known = by_endpoint.get(debt.endpoint)
+            if known is not None:
+                since = (
+                    None
+                    if known.since is None or debt.since is None
+                    else min(known.since, debt.since)
+                )
+                debt = replace(
+                    debt,
+                    since=since,
+                    first_failure=min(known.first_failure, debt.first_failure),
+                    attempts=max(known.attempts, debt.attempts),
+                )
+                merged.remove(known)
+            by_endpoint[debt.endpoint] = debt
+            merged.append(debt)
+        elif (
+            previous is not None
+            and previous.endpoint == debt.endpoint
+            and previous.start is not None
+            and previous.end is not None
+            and debt.start <= previous.end
+        ):
+            merged[-1] = replace(
+                previous,
+                end=max(previous.end, debt.end),
+                first_failure=min(previous.first_failure, debt.first_failure),
+                attempts=max(previous.attempts, debt.attempts),
+                last_error=debt.last_error,
+            )
+        else:
+            merged.append(debt)
+    return merged
+
+
 @dataclass
 class WindowDone:
-    """Every batch of a window (or, with `window` None, of the once-per-sync part) is queued."""
+    """Every batch of a window (or, with `window` None, of the once-per-sync part) is queued.
+
+    `debts`: the part of that work Toast refused. For a window they are added to the state's
+    debts; for the once-per-sync part they replace its earlier unwindowed debts (all of which
+    were asked again)."""
 
     restaurant: str
     window: Window | None
+    debts: list[Debt] = field(default_factory=list)
+    number: int = 0  # this window's place in the restaurant's sync, of `of`
+    of: int = 0
+
+
+@dataclass
+class DebtsRetried:
+    """The earlier syncs' windowed debts were asked again: `owed` replaces them in state."""
+
+    restaurant: str
+    owed: list[Debt]
+
+
+class RestaurantRefused(ToastError):
+    """Toast refused the restaurant itself (its information): nothing of it is synced this
+    sync, and its cursors stay where they are."""
+
+
+class PagingDrift(ToastError):
+    """A window's orders kept changing while they were paged (_MAX_PAGING_PASSES)."""
 
 
 def _utc_now() -> datetime:
@@ -1774,7 +1968,7 @@ def _utc_now() -> datetime:
 
 
 class SyncCancelled(Exception):
-    """Another restaurant's worker failed; this one stops fetching."""
+    """The sync is failing as a whole (its login was refused); this worker stops fetching."""
 
 
 def _rows_of(
@@ -1794,7 +1988,12 @@ def _keys_of(rows: Iterable[Row]) -> set[Key]:
 
 
 class RestaurantSync:
-    """Fetches one restaurant's data and hands it to the emitter as batches. Runs in a worker."""
+    """Fetches one restaurant's data and hands it to the emitter as batches. Runs in a worker.
+
+    What Toast refuses (ToastSkip) becomes a Debt, handed over with the window it belongs to;
+    an endpoint refused _REFUSALS_BEFORE_PAUSING_ENDPOINT times in a row is not asked again in
+    this sync (its remaining work becomes debt at once).
+    """
 
     def __init__(
         self,
@@ -1802,65 +2001,144 @@ class RestaurantSync:
         restaurant: Restaurant,
         put: Callable[[Any], None],
         side_pool: Executor,
+        now: datetime,
     ) -> None:
         self.client = client
         self.restaurant = restaurant
         self.put = put
         self.side_pool = side_pool
+        self.now = now
         self._cash_dates_done: set[tuple[str, str]] = set()
+        self._refusals: Counter[str] = Counter()  # refusals in a row, per endpoint path
+        self._last_refusal: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     def _get(self, endpoint: Endpoint, params: Mapping[str, Any] | None = None) -> list[dict]:
         return self.client.get(endpoint.path, self.restaurant.guid, params).json() or []
 
-    def _skip(self, endpoint: Endpoint, error: ToastSkip) -> None:
-        message = f"Skipping {endpoint.path} for restaurant {self.restaurant.guid}: {error}"
-        if isinstance(error, ToastUnauthorized):
-            log.error(message)
-        else:
-            log.warning(message)
+    # --- refusals and debts ----------------------------------------------------------------
 
-    def once_per_sync(self, config_since: datetime | None) -> None:
+    def _refused(self, endpoint: Endpoint, error: ToastSkip) -> str:
+        """Count a refusal of `endpoint`; say so once per sync (and when it pauses)."""
+        with self._lock:
+            self._refusals[endpoint.path] += 1
+            count = self._refusals[endpoint.path]
+            self._last_refusal[endpoint.path] = str(error)
+        where = f"{endpoint.path} for restaurant {self.restaurant.guid}"
+        if count == 1:
+            say = log.error if isinstance(error, ToastUnauthorized) else log.warning
+            say(f"Toast refused {where}: {error} The work is kept as a debt and asked again.")
+        if count == _REFUSALS_BEFORE_PAUSING_ENDPOINT:
+            log.warning(f"{where}: refused {count} times in a row; not asked again this sync.")
+        return str(error)
+
+    def _answered(self, endpoint: Endpoint) -> None:
+        with self._lock:
+            if self._refusals[endpoint.path] < _REFUSALS_BEFORE_PAUSING_ENDPOINT:
+                self._refusals[endpoint.path] = 0
+
+    def _paused(self, endpoint: Endpoint) -> str | None:
+        """Why `endpoint` is not asked again this sync, or None."""
+        with self._lock:
+            if self._refusals[endpoint.path] < _REFUSALS_BEFORE_PAUSING_ENDPOINT:
+                return None
+            return self._last_refusal[endpoint.path]
+
+    def _owe(
+        self,
+        endpoint: Endpoint,
+        error: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        since: datetime | None = None,
+    ) -> Debt:
+        return Debt(endpoint.path, self.now, error, start=start, end=end, since=since)
+
+    def _still_owed(self, debts: Iterable[Debt]) -> list[Debt]:
+        """`debts` without those given up (_DEBT_GIVE_UP_*), each named in an ERROR."""
+        owed = []
+        for debt in debts:
+            if debt.given_up(self.now):
+                log.error(
+                    f"Restaurant {self.restaurant.guid}: giving up {debt.describe()}. That data "
+                    f"is missing from the destination; a re-sync of the restaurant fetches it."
+                )
+            else:
+                owed.append(debt)
+        return owed
+
+    # --- the parts of a restaurant's sync --------------------------------------------------
+
+    def retry_debts(self, debts: Iterable[Debt], shifts_from: datetime | None) -> None:
+        """Ask again for the windowed work earlier syncs were refused, and re-read shifts from
+        `shifts_from` to the cursor (Toast has no modified filter for them); hand over what is
+        still owed."""
+        owed: list[Debt] = []
+        for debt in debts:
+            if debt.start is None or debt.end is None:
+                continue
+            endpoint = _ENDPOINTS_BY_PATH[debt.endpoint]
+            for window in plan_windows(debt.start, debt.end):
+                for still in self.fetch(window, (endpoint,)):
+                    owed.append(debt.failed_again(still.last_error, still.start, still.end))
+        if shifts_from is not None:
+            reread = Window(shifts_from - timedelta(days=_SHIFT_REREAD_DAYS), shifts_from)
+            owed.extend(self.fetch(reread, (_SHIFTS,)))
+        self.put(DebtsRetried(self.restaurant.guid, self._still_owed(merge_debts(owed))))
+
+    def once_per_sync(self, config_since: datetime | None, owed: Mapping[str, Debt]) -> None:
         """Configuration, jobs and employees: listed whole, so vanished objects are deleted.
 
         The endpoints are independent requests: they run on the side pool, a few at a time
-        (one endpoint's pages stay in order); this part is done when all of them are.
+        (one endpoint's pages stay in order); this part is done when all of them are. A
+        configuration endpoint that still owes changes from an earlier sync asks for them.
         """
         pending = [
-            self.side_pool.submit(self._list_once, endpoint, config_since)
+            self.side_pool.submit(self._list_once, endpoint, config_since, owed.get(endpoint.path))
             for endpoint in ONCE_PER_SYNC
         ]
+        debts: list[Debt] = []
         try:
             for future in pending:
-                future.result()
+                debts.extend(future.result())
         finally:
             for future in pending:
                 future.cancel()
-        self.put(WindowDone(self.restaurant.guid, None))
+        self.put(WindowDone(self.restaurant.guid, None, self._still_owed(debts)))
 
-    def _list_once(self, endpoint: Endpoint, config_since: datetime | None) -> None:
+    def _list_once(
+        self, endpoint: Endpoint, config_since: datetime | None, owed: Debt | None
+    ) -> list[Debt]:
         """One endpoint of `once_per_sync`. Runs on the side pool."""
+        since = owed.since if owed is not None else config_since
         try:
             if endpoint.walk == "config":
-                self._config(endpoint, config_since)
+                self._config(endpoint, since)
             else:
                 rows = _rows_of(endpoint.table, self._get(endpoint), self.restaurant.guid)
                 listing = (endpoint.table.name, _keys_of(rows))
                 self.put(Batch(self.restaurant.guid, rows, listing=listing))
         except ToastSkip as error:
-            self._skip(endpoint, error)
+            text = self._refused(endpoint, error)
+            if owed is not None:
+                return [owed.failed_again(text, None, None)]
+            return [self._owe(endpoint, text, since=since)]
+        return []
 
     def _config(self, endpoint: Endpoint, since: datetime | None) -> None:
         """First sync: the full listing. Later: what changed since the last sync (lastModified),
-        and a full listing to find new and removed objects (no deleted flag, toast_api.md §6.4)."""
+        then a full listing to find new and removed objects (no deleted flag, toast_api.md §6.4).
+        Changes first: an object created between the two requests is then in the full listing,
+        instead of being upserted by the first and deleted as missing from the second."""
         name = endpoint.table.name
-        full = self._listing(endpoint, {})
-        listing = (name, _keys_of(full))
         if since is None:
-            self.put(Batch(self.restaurant.guid, full, listing=listing))
+            full = self._listing(endpoint, {})
+            self.put(Batch(self.restaurant.guid, full, listing=(name, _keys_of(full))))
             return
         changed = self._listing(endpoint, {"lastModified": format_timestamp(since)})
+        full = self._listing(endpoint, {})
         self.put(Batch(self.restaurant.guid, changed, listed=name))
-        self.put(Batch(self.restaurant.guid, full, listing=listing, new_only=True))
+        self.put(Batch(self.restaurant.guid, full, listing=(name, _keys_of(full)), new_only=True))
 
     def _listing(self, endpoint: Endpoint, params: Mapping[str, Any]) -> list[Row]:
         """All pages of a config listing; a 409 restarts it from the first page (bounded)."""
@@ -1882,25 +2160,34 @@ class RestaurantSync:
             f"{_MAX_CONFLICT_RESTARTS + 1} listings in a row"
         )
 
-    def window(self, window: Window, resuming: bool) -> None:
-        """Fetch every per-window endpoint for one window, then mark the window done.
+    def window(self, window: Window, resuming: bool, number: int = 0, of: int = 0) -> None:
+        """Fetch every per-window endpoint for one window (`number` of `of`), then mark the
+        window done."""
+        debts = self.fetch(window, PER_WINDOW, resuming)
+        self.put(WindowDone(self.restaurant.guid, window, debts, number, of))
+
+    def fetch(
+        self, window: Window, endpoints: Iterable[Endpoint], resuming: bool = False
+    ) -> list[Debt]:
+        """Fetch `endpoints` for one window; return what Toast refused, as debts.
 
         Cash business days are independent requests: they run on the side pool while this
-        thread pages orders and labor; the window is done when all of them are.
+        thread pages orders and labor.
         """
-        skipped: set[str] = set()
+        endpoints = tuple(endpoints)
         pending = [
-            self.side_pool.submit(self._cash_day, endpoint, day, skipped)
-            for endpoint in PER_WINDOW
+            self.side_pool.submit(self._cash_day, endpoint, day)
+            for endpoint in endpoints
             if endpoint.walk == "cash"
             for day in self._cash_days(endpoint, window, resuming)
         ]
+        debts: list[Debt] = []
         try:
-            for endpoint in PER_WINDOW:
+            for endpoint in endpoints:
                 if endpoint.walk != "cash":
-                    self._fetch_window(endpoint, window, resuming)
+                    debts.extend(self._fetch_window(endpoint, window))
             for future in pending:
-                future.result()
+                debts.extend(future.result())
         except ToastHalt as error:
             raise ToastHalt(
                 f"{error} (window {format_timestamp(window.start)} to "
@@ -1909,34 +2196,80 @@ class RestaurantSync:
         finally:
             for future in pending:
                 future.cancel()
-        self.put(WindowDone(self.restaurant.guid, window))
+        return merge_debts(debts)
 
-    def _fetch_window(self, endpoint: Endpoint, window: Window, resuming: bool) -> None:
+    def _fetch_window(self, endpoint: Endpoint, window: Window) -> list[Debt]:
+        paused = self._paused(endpoint)
+        if paused is not None:
+            return [self._owe(endpoint, paused, window.start, window.end)]
+        fetch = {
+            "orders": self._window_orders,
+            "time_entries": self._window_time_entries,
+            "shifts": self._window_shifts,
+        }[endpoint.walk]
         try:
-            fetch = {
-                "orders": self._window_orders,
-                "time_entries": self._window_time_entries,
-                "shifts": self._window_shifts,
-            }[endpoint.walk]
-            fetch(endpoint, window, resuming)
+            fetch(endpoint, window)
+        except PagingDrift as error:
+            return [self._owe(endpoint, str(error), window.start, window.end)]
         except ToastSkip as error:
-            self._skip(endpoint, error)
+            return [self._owe(endpoint, self._refused(endpoint, error), window.start, window.end)]
+        self._answered(endpoint)
+        return []
 
-    def _window_orders(self, endpoint: Endpoint, window: Window, resuming: bool) -> None:
+    def _window_orders(self, endpoint: Endpoint, window: Window) -> None:
+        """Every order modified in the window, however its pages drifted while they were read
+        (_MAX_PAGING_PASSES): pages from the first one that lost an order are read again."""
         params = {
             "startDate": format_timestamp(window.start),
             "endDate": format_timestamp(window.end),
         }
-        for page in iter_numbered_pages(self.client, endpoint, self.restaurant.guid, params):
-            for order in page:
-                self._put_parent(ORDERS, "orders", order)
+        began = NOW()
+        served: dict[str, int] = {}  # order guid -> the page it was last served on
+        handled: set[str] = set()
+        first_page = 1
+        for _ in range(_MAX_PAGING_PASSES):
+            last_page = first_page
+            pages = iter_numbered_pages(
+                self.client, endpoint, self.restaurant.guid, params, first_page
+            )
+            for number, page in pages:
+                last_page = number
+                for order in page:
+                    served[str(order.get("guid"))] = number
+                    self._put_parent(ORDERS, "orders", order)
+            if last_page == 1:  # the whole window in one answer: nothing could move
+                return
+            moved = (self._modified_since(endpoint, began) & served.keys()) - handled
+            if not moved:
+                return
+            handled |= moved
+            first_page = min(served[guid] for guid in moved)
+            log.info(
+                f"{endpoint.path} for restaurant {self.restaurant.guid}: {len(moved)} order(s) "
+                f"changed while the window was paged; reading again from page {first_page}"
+            )
+        raise PagingDrift(
+            f"{endpoint.path} for restaurant {self.restaurant.guid}: orders kept changing "
+            f"while the window was paged ({_MAX_PAGING_PASSES} passes)"
+        )
+
+    def _modified_since(self, endpoint: Endpoint, began: datetime) -> set[str]:
+        """Guids of the orders modified since `began` (by Toast's clock, give or take the
+        margin): those that may have left a window while it was paged."""
+        margin = timedelta(minutes=_PAGING_CLOCK_MARGIN_MINUTES)
+        params = {
+            "startDate": format_timestamp(began - margin),
+            "endDate": format_timestamp(NOW() + margin),
+        }
+        pages = iter_numbered_pages(self.client, endpoint, self.restaurant.guid, params)
+        return {str(order.get("guid")) for _, page in pages for order in page}
 
     def _put_parent(self, table: Table, kind: str, record: Mapping[str, Any]) -> None:
         rows = list(explode(table, record, {"restaurantId": self.restaurant.guid}))
         parent = (kind, str(record.get("guid")), str(record.get("modifiedDate") or ""))
         self.put(Batch(self.restaurant.guid, rows, parent=parent))
 
-    def _window_time_entries(self, endpoint: Endpoint, window: Window, resuming: bool) -> None:
+    def _window_time_entries(self, endpoint: Endpoint, window: Window) -> None:
         params = {
             "modifiedStartDate": format_timestamp(window.start),
             "modifiedEndDate": format_timestamp(window.end),
@@ -1945,12 +2278,9 @@ class RestaurantSync:
         for entry in self._get(endpoint, params):
             self._put_parent(TIME_ENTRY, "timeEntries", entry)
 
-    def _window_shifts(self, endpoint: Endpoint, window: Window, resuming: bool) -> None:
-        start = window.start
-        if resuming and window.first:
-            start = min(start, window.end - timedelta(days=_SHIFT_REREAD_DAYS))
+    def _window_shifts(self, endpoint: Endpoint, window: Window) -> None:
         ranges = overlapping_ranges(
-            start,
+            window.start,
             window.end,
             timedelta(hours=_SHIFT_EDGE_OVERLAP_HOURS),
             timedelta(days=_WINDOW_DAYS),
@@ -1976,19 +2306,22 @@ class RestaurantSync:
         self._cash_dates_done.update((endpoint.path, day) for day in days)
         return days
 
-    def _cash_day(self, endpoint: Endpoint, day: str, skipped: set[str]) -> None:
-        """One business day of cash entries or deposits. Runs on the side pool."""
-        if endpoint.path in skipped:
-            return
-        try:
-            records = self._get(endpoint, {"businessDate": day})
-        except ToastSkip as error:
-            if endpoint.path not in skipped:
-                skipped.add(endpoint.path)
-                self._skip(endpoint, error)
-            return
+    def _cash_day(self, endpoint: Endpoint, day: str) -> list[Debt]:
+        """One business day of cash entries or deposits. Runs on the side pool. A refused day
+        is owed as the time range of that business day alone."""
+        paused = self._paused(endpoint)
+        if paused is None:
+            try:
+                records = self._get(endpoint, {"businessDate": day})
+            except ToastSkip as error:
+                paused = self._refused(endpoint, error)
+        if paused is not None:
+            tz, closeout = self.restaurant.time_zone, self.restaurant.closeout_hour
+            return [self._owe(endpoint, paused, *business_day_range(day, tz, closeout))]
+        self._answered(endpoint)
         rows = _rows_of(endpoint.table, records, self.restaurant.guid, {"businessDate": int(day)})
         self.put(Batch(self.restaurant.guid, rows))
+        return []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2072,7 +2405,9 @@ class Emitter:
         self.state = state
         self.tokens = tokens
         self.ledger = Ledger(state.get("ledger", {}))
-        self.counts: dict[str, Counter[str]] = {}
+        self.counts: dict[str, Counter[str]] = {}  # rows per table, per restaurant
+        self.totals: Counter[str] = Counter()  # rows per table of the restaurants' finished parts
+        self.windows_done = 0
         self._last_checkpoint = time.monotonic()
         self._rows_since_checkpoint = 0
 
@@ -2109,6 +2444,16 @@ class Emitter:
         keys = dict(zip(table.primary_key, key, strict=True))
         op.delete(table=table.name, keys=destination_row(keys))
         self.counts.setdefault(restaurant, Counter())[f"{table.name} deleted"] += 1
+
+    def take_counts(self, restaurant: str) -> Counter[str]:
+        """The rows emitted for `restaurant` since the last call, added to the sync's totals."""
+        counts = self.counts.pop(restaurant, Counter())
+        self.totals.update(counts)
+        return counts
+
+    def restaurant_state(self, restaurant: str) -> dict[str, Any]:
+        """The part of state that is one restaurant's: cursors and debts."""
+        return self.state.setdefault("restaurants", {}).setdefault(restaurant, {})
 
     def checkpoint_if_due(self, window_finished: bool) -> None:
         """Checkpoint when a window finished and the last checkpoint is
@@ -2162,14 +2507,18 @@ def discover_restaurants(client: ToastClient, settings: Settings) -> list[Discov
 def load_restaurant(
     client: ToastClient, guid: str, partner: Mapping[str, Any] | None
 ) -> tuple[Restaurant, dict[str, Any]]:
-    """Fetch restaurant info; return what the sync needs and the `restaurant` row."""
-    info: Mapping[str, Any] | None = None
+    """Fetch restaurant info; return what the sync needs and the `restaurant` row.
+
+    Raises RestaurantRefused when Toast refuses it (a location not yet activated answers 403 to
+    everything): nothing of the restaurant is synced, and its row keeps what it had, where a row
+    of the partners record alone would wipe its name, time zone and closeout hour.
+    """
     path = f"/restaurants/v1/restaurants/{guid}"
     try:
-        info = client.get(path, guid, {"includeArchived": "true"}).json()
+        info = client.get(path, guid, {"includeArchived": "true"}).json() or {}
     except ToastSkip as error:
-        log.warning(f"Restaurant info for {guid} unavailable; business days in UTC: {error}")
-    general = (info or {}).get("general") or {}
+        raise RestaurantRefused(f"Toast refused restaurant {guid}: {error}") from None
+    general = info.get("general") or {}
     try:
         time_zone = ZoneInfo(general.get("timeZone") or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -2186,10 +2535,23 @@ class SyncPlan:
     restaurant: Discovered
     cursor: datetime | None  # end of the last finished window
     config_since: datetime | None  # the previous sync's start (None: list configuration whole)
+    debts: tuple[Debt, ...] = ()  # work earlier syncs were refused
+
+
+def _debts_of(restaurant_state: Mapping[str, Any]) -> list[Debt]:
+    return [Debt.from_state(debt) for debt in restaurant_state.get("debts", ())]
+
+
+def _keep_debts(restaurant_state: dict[str, Any], debts: Iterable[Debt]) -> None:
+    kept = [debt.to_state() for debt in merge_debts(debts)]
+    if kept:
+        restaurant_state["debts"] = kept
+    else:
+        restaurant_state.pop("debts", None)
 
 
 def plan_restaurant(restaurant: Discovered, state: Mapping[str, Any]) -> SyncPlan:
-    """Read one restaurant's cursors from state (a new restaurant has none)."""
+    """Read one restaurant's cursors and debts from state (a new restaurant has none)."""
     restaurant_state = state.get("restaurants", {}).get(restaurant[0], {})
     cursor = restaurant_state.get("cursor")
     config_since = restaurant_state.get("configSince")
@@ -2197,6 +2559,7 @@ def plan_restaurant(restaurant: Discovered, state: Mapping[str, Any]) -> SyncPla
         restaurant,
         parse_timestamp(cursor) if cursor else None,
         parse_timestamp(config_since) if config_since else None,
+        tuple(_debts_of(restaurant_state)),
     )
 
 
@@ -2221,15 +2584,28 @@ def sync_restaurant(
     with ThreadPoolExecutor(
         _SIDE_REQUESTS_PER_RESTAURANT, thread_name_prefix="toast-side"
     ) as pool:
-        worker = RestaurantSync(client, restaurant, put, pool)
-        worker.once_per_sync(plan.config_since - overlap if plan.config_since else None)
-        for window in plan_windows(start, now):
-            worker.window(window, resuming=plan.cursor is not None)
+        worker = RestaurantSync(client, restaurant, put, pool, now)
+        worker.retry_debts(plan.debts, shifts_from=plan.cursor)
+        owed = {debt.endpoint: debt for debt in plan.debts if debt.start is None}
+        worker.once_per_sync(plan.config_since - overlap if plan.config_since else None, owed)
+        windows = plan_windows(start, now)
+        for number, window in enumerate(windows, 1):
+            worker.window(window, plan.cursor is not None, number, len(windows))
 
 
 @dataclass
-class _Failed:
-    error: BaseException
+class _Finished:
+    """A restaurant's worker is done: synced, refused by Toast, or failed with `error`."""
+
+    restaurant: str
+    error: BaseException | None = None
+    refused: str | None = None
+
+
+def _fails_everything(error: BaseException) -> bool:
+    """A login Toast refuses fails every restaurant alike, and so does an interruption; any
+    other failure stays with its restaurant."""
+    return isinstance(error, ToastAuthError) or not isinstance(error, Exception)
 
 
 class _HandOff:
@@ -2283,73 +2659,179 @@ class _HandOff:
 
 def run_sync(
     client: ToastClient, settings: Settings, emitter: Emitter, restaurants: list[Discovered]
-) -> None:
-    """Fetch restaurants concurrently; emit and checkpoint on this thread, in queue order."""
+) -> list[_Finished]:
+    """Fetch restaurants concurrently; emit and checkpoint on this thread, in queue order.
+
+    A restaurant that fails stops alone: the others finish and checkpoint. Returns how each
+    restaurant ended.
+    """
     now = NOW()
     hand_off = _HandOff()
     plans = [plan_restaurant(restaurant, emitter.state) for restaurant in restaurants]
 
     def work(plan: SyncPlan) -> None:
+        guid = plan.restaurant[0]
         try:
             sync_restaurant(client, settings, plan, now, hand_off.put)
-            hand_off.put(None)
+            outcome = _Finished(guid)
         except SyncCancelled:
             return
-        except BaseException as error:  # noqa: BLE001 - the emitting thread raises it
-            with contextlib.suppress(SyncCancelled):
-                hand_off.put(_Failed(error))
+        except RestaurantRefused as refusal:
+            outcome = _Finished(guid, refused=str(refusal))
+        except BaseException as error:  # noqa: BLE001 - the emitting thread reports or raises it
+            outcome = _Finished(guid, error=error)
+        with contextlib.suppress(SyncCancelled):
+            hand_off.put(outcome)
 
     with ThreadPoolExecutor(settings.max_workers, thread_name_prefix="toast") as pool:
         for plan in plans:
             pool.submit(work, plan)
         try:
-            _consume(hand_off, len(plans), emitter, now)
+            return _consume(hand_off, len(plans), emitter, now)
         finally:
             hand_off.cancelled.set()
 
 
-def _consume(hand_off: _HandOff, producers: int, emitter: Emitter, now: datetime) -> None:
-    """Emit what the workers hand over until every restaurant is done; raise a failure."""
-    finished = 0
-    started: dict[str, float] = {}
-    while finished < producers:
+def _consume(
+    hand_off: _HandOff, producers: int, emitter: Emitter, now: datetime
+) -> list[_Finished]:
+    """Emit what the workers hand over until every restaurant is done; return how each ended
+    (a failure of every restaurant alike is raised at once)."""
+    finished: list[_Finished] = []
+    progress = Progress(CLOCK)
+    while len(finished) < producers:
         item = hand_off.get()
-        if item is None:
-            finished += 1
-        elif isinstance(item, _Failed):
-            emitter.checkpoint()  # keep every window that did finish
-            raise item.error
-        elif isinstance(item, Batch):
-            started.setdefault(item.restaurant, time.monotonic())
+        if isinstance(item, _Finished):
+            finished.append(item)
+            _finish_restaurant(item, emitter)
+            continue
+        progress.saw(item.restaurant)
+        if isinstance(item, Batch):
             emitter.emit(item)
             emitter.checkpoint_if_due(window_finished=False)
+        elif isinstance(item, DebtsRetried):
+            restaurant_state = emitter.restaurant_state(item.restaurant)
+            unwindowed = [debt for debt in _debts_of(restaurant_state) if debt.start is None]
+            _keep_debts(restaurant_state, [*unwindowed, *item.owed])
         else:
-            elapsed = time.monotonic() - started.pop(item.restaurant, time.monotonic())
-            _finish_window(item, emitter, now, elapsed)
+            _finish_window(item, emitter, now)
+            progress.window_done(item)
+    return finished
 
 
-def _finish_window(done: WindowDone, emitter: Emitter, now: datetime, elapsed: float) -> None:
-    """Advance the restaurant's cursor past a window whose rows were all emitted; checkpoint.
+class Progress:
+    """Per restaurant: windows done of its total and an estimate of the time left, said at most
+    every _PROGRESS_INTERVAL_SECONDS (the last window is left to the sync's summary)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._started: dict[str, float] = {}
+        self._said: dict[str, float] = {}
+
+    def saw(self, restaurant: str) -> None:
+        """Something of `restaurant` arrived: its sync has begun."""
+        self._started.setdefault(restaurant, self._clock())
+
+    def window_done(self, done: WindowDone) -> None:
+        """Say how far `done`'s restaurant got, unless it said so less than a minute ago."""
+        if done.window is None or not 0 < done.number < done.of:
+            return
+        now = self._clock()
+        started = self._started.setdefault(done.restaurant, now)
+        if now - self._said.get(done.restaurant, started) < _PROGRESS_INTERVAL_SECONDS:
+            return
+        self._said[done.restaurant] = now
+        elapsed = now - started
+        left = elapsed / done.number * (done.of - done.number)
+        log.info(
+            f"Restaurant {done.restaurant}: {done.number} of {done.of} windows done after "
+            f"{elapsed / 60:.1f} min; about {left / 60:.1f} min left."
+        )
+
+
+def _finish_restaurant(outcome: _Finished, emitter: Emitter) -> None:
+    """Say how a restaurant's worker ended, once; raise a failure that fails every restaurant."""
+    guid = outcome.restaurant
+    if outcome.refused is not None:
+        log.warning(
+            f"{outcome.refused} Not synced this sync: its cursors stay where they were, so it is "
+            f"synced from there once Toast grants access."
+        )
+    elif outcome.error is not None and _fails_everything(outcome.error):
+        emitter.checkpoint()  # keep every window that did finish
+        raise outcome.error
+    elif outcome.error is not None:
+        log.error(
+            f"Restaurant {guid} failed: {outcome.error}. The other restaurants go on; it resumes "
+            f"from its last finished window at the next sync."
+        )
+
+
+def _finish_window(done: WindowDone, emitter: Emitter, now: datetime) -> None:
+    """Advance the restaurant's cursor past a window whose rows were all emitted, keep its debts
+    with it; checkpoint.
 
     The queue is FIFO and a worker queues a window's batches before its WindowDone, so every
-    row of the window has been emitted when this runs.
+    row of the window has been emitted when this runs, and all of it that is not is a debt.
     """
-    restaurant_state = emitter.state.setdefault("restaurants", {}).setdefault(done.restaurant, {})
-    counts = emitter.counts.pop(done.restaurant, Counter())
+    restaurant_state = emitter.restaurant_state(done.restaurant)
+    counts = emitter.take_counts(done.restaurant)
     summary = ", ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "no rows"
+    debts = _debts_of(restaurant_state)
     if done.window is None:
         restaurant_state["configSince"] = format_timestamp(now)
-        log.info(
-            f"Restaurant {done.restaurant}: configuration, jobs, employees "
-            f"({elapsed:.1f} s): {summary}"
-        )
+        _keep_debts(restaurant_state, [*(d for d in debts if d.start is not None), *done.debts])
+        log.debug(f"Restaurant {done.restaurant}: configuration, jobs, employees: {summary}")
         return
     restaurant_state["cursor"] = format_timestamp(done.window.end)
-    log.info(
+    _keep_debts(restaurant_state, [*debts, *done.debts])
+    emitter.windows_done += 1
+    log.debug(
         f"Restaurant {done.restaurant}: window {format_timestamp(done.window.start)} to "
-        f"{format_timestamp(done.window.end)} ({elapsed:.1f} s): {summary}"
+        f"{format_timestamp(done.window.end)}: {summary}"
     )
     emitter.checkpoint_if_due(window_finished=True)
+
+
+def _summary(
+    outcomes: list[_Finished], emitter: Emitter, client: ToastClient, seconds: float, asked: int
+) -> str:
+    """The INFO block that ends a sync: restaurants, windows, rows, debts, requests, time."""
+    for restaurant in list(
+        emitter.counts
+    ):  # what failed restaurants emitted after their last part
+        emitter.take_counts(restaurant)
+    tables = sorted({name.removesuffix(" deleted") for name in emitter.totals})
+    rows = ", ".join(
+        f"{table} {emitter.totals[table]}/{emitter.totals[f'{table} deleted']}" for table in tables
+    )
+    owed = sum(len(s.get("debts", ())) for s in emitter.state.get("restaurants", {}).values())
+    synced = sum(1 for o in outcomes if o.error is None and o.refused is None)
+    return "\n".join(
+        [
+            f"Sync summary ({seconds:.0f} s): {synced} restaurant(s) synced, "
+            f"{sum(1 for o in outcomes if o.error is not None)} failed, "
+            f"{sum(1 for o in outcomes if o.refused is not None)} refused by Toast; "
+            f"{emitter.windows_done} window(s) done.",
+            f"Requests: {client.sent['all']}, {client.sent['429']} answered 429 (rate limited).",
+            f"Work Toast had refused: {asked} debt(s) asked again, {owed} still owed.",
+            f"Rows upserted/deleted per table: {rows or 'none'}.",
+        ]
+    )
+
+
+def _report_debts(state: Mapping[str, Any]) -> None:
+    """List the work Toast still refuses, per restaurant, at the end of a sync."""
+    lines = [
+        f"restaurant {guid}: {debt.describe()}"
+        for guid, restaurant_state in sorted(state.get("restaurants", {}).items())
+        for debt in _debts_of(restaurant_state)
+    ]
+    if lines:
+        log.warning(
+            f"Work Toast refused, kept and asked again at the next syncs ({len(lines)}): "
+            + "; ".join(lines)
+        )
 
 
 def update(configuration: dict, state: dict) -> None:
@@ -2358,15 +2840,26 @@ def update(configuration: dict, state: dict) -> None:
     tokens = TokenCache(settings.fernet, state.get("token"))
     client = ToastClient(settings, tokens, sleep=SLEEP, clock=CLOCK)
     emitter = Emitter(dict(state), tokens)
+    began = time.monotonic()
     try:
         restaurants = discover_restaurants(client, settings)
         log.info(
             f"Syncing {len(restaurants)} restaurant(s) with {settings.max_workers} worker(s)."
         )
-        run_sync(client, settings, emitter, restaurants)
+        asked = sum(len(plan_restaurant(r, emitter.state).debts) for r in restaurants)
+        outcomes = run_sync(client, settings, emitter, restaurants)
         emitter.checkpoint()
+        _report_debts(emitter.state)
+        log.info(_summary(outcomes, emitter, client, time.monotonic() - began, asked))
     finally:
         client.close()
+    failed = [outcome for outcome in outcomes if outcome.error is not None]
+    if failed:
+        raise ToastHalt(
+            f"{len(failed)} of {len(restaurants)} restaurant(s) failed; the others were synced "
+            "and checkpointed, and the failed ones resume from their last finished window: "
+            + "; ".join(f"restaurant {outcome.restaurant}: {outcome.error}" for outcome in failed)
+        ) from failed[0].error
 
 
 # How the client waits (back-off, rate limits) and tells time for its rate limiter, and the

@@ -40,6 +40,7 @@ from tests.fake_toast.world import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     World,
+    format_ts,
     parse_business_date,
     parse_ts,
 )
@@ -88,6 +89,7 @@ class Fault:
             token a request carried: it answers 401 to that token from then on, and the next
             login issues a new one (toast_api.md §5, §6.1). Without it, a scripted 401 is
             "401 with a valid token": a new login returns the same token.
+        params: only requests carrying these query parameter values match (e.g. page 3).
     """
 
     status: int | None = None
@@ -98,6 +100,7 @@ class Fault:
     restaurant: str | None = None
     paged_only: bool = False
     revoke_tokens: bool = False
+    params: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -315,6 +318,7 @@ class FakeToast:
         seed: int = 0,
         port: int = 0,
         capture_dir: Path | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.world = world if world is not None else World.load()
         self.client_id = client_id
@@ -332,6 +336,11 @@ class FakeToast:
         self._limiter = _RateLimiter()
         self._scripts: list[_Script] = []
         self._cursors: dict[str, _PageCursor] = {}
+        # Toast's "now", for edits the server makes while a sync runs (`edit_while_paging`).
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self._edits_while_paging = 0
+        self._after: list[tuple[Callable[[Request, Response], bool], Callable[[], None]]] = []
+        self._served_pages: dict[tuple[str, str, str, int], list[str]] = {}
         self._config_versions: dict[tuple[str, str], int] = {}
         self._logins = 0
         self._rate_limited = 0
@@ -408,6 +417,53 @@ class FakeToast:
         fault = Fault(status=409, restaurant=restaurant, paged_only=True)
         self.script("GET", rf"^/config/v2/{re.escape(endpoint)}$", fault)
 
+    def edit_while_paging(self, count: int) -> None:
+        """Be live, as Toast is during dinner: for the next `count` ordersBulk range requests of a
+        page after the first, edit an order served on the page before it (first: its
+        `modifiedDate` moves to `clock()` and one selection's quantity changes). The edited
+        order leaves the range, and with offset paging every later order moves one place up, so
+        the first order of the requested page was served on no page (toast_api.md §13)."""
+        with self._lock:
+            self._edits_while_paging += count
+
+    @property
+    def edits_left(self) -> int:
+        """Edits `edit_while_paging` asked for that no request has triggered yet."""
+        return self._edits_while_paging
+
+    def _edit_during_paging(self, request: Request, page: int) -> None:
+        key = (
+            request.restaurant or "",
+            request.params.get("startDate", ""),
+            request.params.get("endDate", ""),
+        )
+        with self._lock:
+            served = self._served_pages.get((*key, page - 1))
+            if page < 2 or not served or self._edits_while_paging <= 0:
+                return
+            self._edits_while_paging -= 1
+        order = self.world.find_order(served[0])
+        order["modifiedDate"] = format_ts(self.clock())
+        for check in order.get("checks") or []:
+            for selection in check.get("selections") or []:
+                selection["quantity"] = (selection.get("quantity") or 0) + 1
+                return
+
+    def after_request(
+        self, condition: Callable[[Request, Response], bool], change: Callable[[], None]
+    ) -> None:
+        """Change the world once, right after the first answered request that meets
+        `condition`: Toast's data changes between a sync's requests."""
+        with self._lock:
+            self._after.append((condition, change))
+
+    def _changes_after(self, request: Request, response: Response) -> None:
+        with self._lock:
+            due = [entry for entry in self._after if entry[0](request, response)]
+            self._after = [entry for entry in self._after if entry not in due]
+        for _, change in due:
+            change()
+
     def unconsumed(self) -> list[Fault]:
         """Scripted faults that no request has used yet."""
         with self._lock:
@@ -470,6 +526,7 @@ class FakeToast:
         try:
             response = self._respond(request)
             record.status = "dropped" if response.drop else response.status
+            self._changes_after(request, response)
         finally:
             if record.status is None:
                 record.status = "error"
@@ -808,10 +865,19 @@ class FakeToast:
     def _orders_bulk(self, request: Request) -> Response:
         page_size = _int_param(request, "pageSize", ORDERS_MAX_PAGE_SIZE, ORDERS_MAX_PAGE_SIZE)
         page = _int_param(request, "page", 1, None)
+        self._edit_during_paging(request, page)
         orders = self._select_orders(request)
         first = (page - 1) * page_size
         body = list(orders[first : first + page_size])
         has_next = first + page_size < len(orders)
+        served = (
+            request.restaurant or "",
+            request.params.get("startDate", ""),
+            request.params.get("endDate", ""),
+            page,
+        )
+        with self._lock:
+            self._served_pages[served] = [order["guid"] for order in body]
         return Response(200, body, {"Link": self._link_header(request, page, has_next)})
 
     def _select_orders(self, request: Request) -> Sequence[dict[str, Any]]:
@@ -976,6 +1042,8 @@ def request_stats(requests: Sequence[RecordedRequest]) -> dict[str, Any]:
 
 def _fault_applies(fault: Fault, request: Request) -> bool:
     if fault.restaurant is not None and fault.restaurant != request.restaurant:
+        return False
+    if any(request.params.get(name) != value for name, value in fault.params.items()):
         return False
     return not fault.paged_only or "pageToken" in request.params
 

@@ -170,6 +170,9 @@ class World:
         cash: restaurant guid -> "entries" | "deposits" -> "yyyymmdd" -> objects.
         orders: restaurant guid -> Order objects.
         disconnected: restaurants hidden from the partners list and answered 403 everywhere.
+        refused: restaurants the partners list shows but that answer 403 to every request: a
+            location connected to the integration but not activated yet, or whose access was
+            withdrawn (toast_api.md §5, 403).
     """
 
     restaurants: list[dict[str, Any]]
@@ -179,6 +182,7 @@ class World:
     cash: dict[str, dict[str, dict[str, list[dict[str, Any]]]]]
     orders: dict[str, list[dict[str, Any]]]
     disconnected: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, path: Path = RECORDINGS_DIR) -> World:
@@ -202,7 +206,11 @@ class World:
 
     def is_connected(self, restaurant: str) -> bool:
         """True if the restaurant exists and is not disconnected."""
-        return self.knows_restaurant(restaurant) and restaurant not in self.disconnected
+        return (
+            self.knows_restaurant(restaurant)
+            and restaurant not in self.disconnected
+            and restaurant not in self.refused
+        )
 
     def config_objects(self, restaurant: str, endpoint: str) -> list[dict[str, Any]]:
         """All config objects of one endpoint at one restaurant, in a stable order."""
@@ -262,6 +270,29 @@ class World:
         order = self.find_order(guid)
         order["modifiedDate"] = modified
         return order
+
+    def move_check(self, check_guid: str, to_order: str, modified: datetime) -> dict[str, Any]:
+        """Move a check into another order, as Toast does when checks are combined or moved
+        (toast_api.md §6.8, §13): the check keeps its guid (and its selections and payments
+        theirs); the old order comes back `deleted`, without it. The new order is modified
+        first, so a sync that reads both in one window emits it first. Returns the check."""
+        source = next(
+            order
+            for orders in self.orders.values()
+            for order in orders
+            if any(c["guid"] == check_guid for c in order.get("checks") or [])
+        )
+        check = next(c for c in source["checks"] if c["guid"] == check_guid)
+        source["checks"] = [c for c in source["checks"] if c["guid"] != check_guid]
+        target = self.find_order(to_order)
+        target.setdefault("checks", []).append(check)
+        for payment in check.get("payments") or []:
+            payment["orderGuid"] = to_order
+        target["modifiedDate"] = format_ts(modified)
+        source["modifiedDate"] = format_ts(modified + timedelta(milliseconds=1))
+        source["deleted"] = True
+        source["deletedDate"] = source["modifiedDate"]
+        return check
 
     def add_orders(self, restaurant: str, orders: Iterable[dict[str, Any]]) -> None:
         """Append orders (e.g. from `builders.bulk_orders`) to a restaurant."""

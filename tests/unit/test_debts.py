@@ -1,0 +1,149 @@
+"""Debts (work Toast refused, kept in state) and the ordersBulk pager's stopping rules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from fivetran_connector_sdk import Logging
+
+import connector as c
+from tests.conftest import make_configuration
+from tests.fake_toast import R3, FakeToast, Fault, World
+from tests.fake_toast.builders import bulk_orders
+
+T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+ORDERS = "/orders/v2/ordersBulk"
+
+
+def debt(start_days: float, end_days: float, **fields) -> c.Debt:
+    return c.Debt(
+        fields.pop("endpoint", ORDERS),
+        fields.pop("first_failure", T0),
+        fields.pop("last_error", "HTTP 403"),
+        start=T0 + timedelta(days=start_days),
+        end=T0 + timedelta(days=end_days),
+        **fields,
+    )
+
+
+def test_a_debt_survives_state_as_it_was() -> None:
+    windowed = debt(0, 30, attempts=2)
+    config = c.Debt("/config/v2/menus", T0, "HTTP 401", since=T0 - timedelta(hours=6))
+    listing = c.Debt("/labor/v1/jobs", T0, "HTTP 403")
+    for original in (windowed, config, listing):
+        assert c.Debt.from_state(original.to_state()) == original
+    assert windowed.to_state() == {
+        "endpoint": ORDERS,
+        "firstFailure": "2026-11-01T00:00:00.000+0000",
+        "attempts": 2,
+        "lastError": "HTTP 403",
+        "start": "2026-11-01T00:00:00.000+0000",
+        "end": "2026-12-01T00:00:00.000+0000",
+    }
+
+
+def test_touching_ranges_of_one_endpoint_merge_and_others_stay_apart() -> None:
+    later = T0 + timedelta(days=1)
+    merged = c.merge_debts(
+        [
+            debt(10, 20, first_failure=later, attempts=1, last_error="new"),
+            debt(0, 10, attempts=3),
+            debt(25, 26),
+            debt(0, 10, endpoint="/labor/v1/shifts"),
+        ]
+    )
+    assert [(d.endpoint, d.start, d.end, d.first_failure, d.attempts) for d in merged] == [
+        ("/labor/v1/shifts", T0, T0 + timedelta(days=10), T0, 1),
+        (ORDERS, T0, T0 + timedelta(days=20), T0, 3),
+        (ORDERS, T0 + timedelta(days=25), T0 + timedelta(days=26), T0, 1),
+    ]
+    assert merged[1].last_error == "new"
+
+
+def test_an_unwindowed_endpoint_owes_once_since_the_earliest_change() -> None:
+    earlier, later = T0 - timedelta(days=2), T0 - timedelta(days=1)
+    merged = c.merge_debts(
+        [
+            c.Debt("/config/v2/menus", T0, "a", attempts=2, since=later),
+            c.Debt("/config/v2/menus", T0 + timedelta(days=1), "b", since=earlier),
+        ]
+    )
+    assert [(d.since, d.first_failure, d.attempts) for d in merged] == [(earlier, T0, 2)]
+    whole = c.merge_debts(
+        [c.Debt("/config/v2/menus", T0, "a", since=later), c.Debt("/config/v2/menus", T0, "b")]
+    )
+    assert [d.since for d in whole] == [None]  # a whole listing covers any changes
+
+
+@pytest.mark.parametrize(
+    ("attempts", "days", "given_up"),
+    [(3, 7, True), (2, 30, False), (10, 6.9, False), (3, 8, True)],
+)
+def test_a_debt_is_given_up_after_enough_syncs_and_enough_days(
+    attempts: int, days: float, given_up: bool
+) -> None:
+    owed = debt(0, 1, attempts=attempts)
+    assert owed.given_up(T0 + timedelta(days=days)) is given_up
+
+
+def test_a_business_day_is_the_range_from_its_closeout_hour_to_the_next_across_dst() -> None:
+    los_angeles = ZoneInfo("America/Los_Angeles")
+    assert c.business_day_range("20260930", los_angeles, 3) == (
+        datetime(2026, 9, 30, 10, tzinfo=timezone.utc),
+        datetime(2026, 10, 1, 10, tzinfo=timezone.utc),
+    )
+    # Daylight saving time ends at 02:00 on 2026-11-01 in Los Angeles: the business day of
+    # 2026-10-31, which runs to 03:00 that morning, lasts 25 hours.
+    start, end = c.business_day_range("20261031", los_angeles, 3)
+    assert end - start == timedelta(hours=25)
+    window = c.Window(start, end)
+    assert c.business_dates(window, los_angeles, 3, 0) == ["20261031"]
+
+
+@pytest.fixture(autouse=True)
+def _logging() -> None:
+    Logging.LOG_LEVEL = Logging.Level.INFO  # `fivetran debug` sets it; these tests call no runner
+
+
+def _client(server: FakeToast) -> c.ToastClient:
+    settings = c.validate_configuration(make_configuration(server))
+    return c.ToastClient(settings, c.TokenCache(settings.fernet, None))
+
+
+def _pages(server: FakeToast) -> list[tuple[int, int]]:
+    client = _client(server)
+    params = {"startDate": "2026-10-27T00:00:00.000+0000", "endDate": "2026-11-20T00:00:00.000Z"}
+    endpoint = c.PER_WINDOW[0]
+    try:
+        return [
+            (number, len(page))
+            for number, page in c.iter_numbered_pages(client, endpoint, R3, params)
+        ]
+    finally:
+        client.close()
+
+
+def test_the_pager_stops_where_toasts_link_header_has_no_next_page() -> None:
+    world = World.load()
+    world.add_orders(R3, bulk_orders(200, "2026-11-01T00:00:00.000+0000"))
+    with FakeToast(world=world) as server:
+        pages = _pages(server)
+        asked = [r.params["page"] for r in server.requests_to(ORDERS)]
+    assert pages == [(1, 100), (2, 100)]
+    assert asked == ["1", "2"]  # a full last page: no request for an empty third
+
+
+def test_the_pager_stops_at_a_page_that_repeats_the_one_before() -> None:
+    world = World.load()
+    world.add_orders(R3, bulk_orders(250, "2026-11-01T00:00:00.000+0000"))
+    in_range = [o for o in world.orders[R3] if o["modifiedDate"] >= "2026-10-27"]
+    first_page = sorted(in_range, key=lambda o: (o["modifiedDate"], o["guid"]))[:100]
+    with FakeToast(world=world) as server:
+        repeat = Fault(status=200, body=first_page, params={"page": "2"}, headers={"Link": None})
+        server.script("GET", ORDERS, repeat)
+        pages = _pages(server)
+        asked = [r.params["page"] for r in server.requests_to(ORDERS)]
+    assert pages == [(1, 100)]
+    assert asked == ["1", "2"]
