@@ -2024,12 +2024,14 @@ class RestaurantSync:
             self._refusals[endpoint.path] += 1
             count = self._refusals[endpoint.path]
             self._last_refusal[endpoint.path] = str(error)
-        where = f"{endpoint.path} for restaurant {self.restaurant.guid}"
-        if count == 1:
+        if count == 1:  # the error names the endpoint and the restaurant
             say = log.error if isinstance(error, ToastUnauthorized) else log.warning
-            say(f"Toast refused {where}: {error} The work is kept as a debt and asked again.")
+            say(f"{error} The work is kept as a debt and asked again at the next syncs.")
         if count == _REFUSALS_BEFORE_PAUSING_ENDPOINT:
-            log.warning(f"{where}: refused {count} times in a row; not asked again this sync.")
+            log.warning(
+                f"{endpoint.path} for restaurant {self.restaurant.guid}: refused {count} times "
+                f"in a row; not asked again this sync."
+            )
         return str(error)
 
     def _answered(self, endpoint: Endpoint) -> None:
