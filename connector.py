@@ -183,6 +183,8 @@ class Table:
         link_column: column for "link" and "scalar" keys.
         unprefixed: nested objects flattened without a prefix (restaurant `general`).
         whole: nested objects kept whole as JSON (maps keyed by ids would make a column per id).
+        carries: columns of this table's row (name -> type) that every row below it carries
+            too, so that they can be filtered without joining up to it (not part of any key).
     """
 
     name: str
@@ -195,6 +197,7 @@ class Table:
     link_column: str | None = None
     unprefixed: tuple[str, ...] = ()
     whole: tuple[str, ...] = ()
+    carries: Mapping[str, str] = field(default_factory=dict)
 
     @functools.cached_property
     def not_flattened(self) -> frozenset[str]:
@@ -390,6 +393,9 @@ ORDERS = Table(
     primary_key=("id",),
     foreign_keys=("restaurantId",),
     context_key="ordersId",
+    # Every check, selection, modifier, tax, discount, charge and payment of an order says which
+    # restaurant and business date it belongs to: sales questions filter on both.
+    carries={"restaurantId": _STRING, "businessDate": _INT},
     columns={
         **_AUDITED,
         **_VOIDABLE,
@@ -643,6 +649,18 @@ def iter_tables(table: Table) -> Iterator[Table]:
             yield from iter_tables(child.table)
 
 
+def _carried_columns(roots: Iterable[Table]) -> dict[str, dict[str, str]]:
+    """Table name -> the columns (name -> type) enclosing tables carry down to it."""
+    carried: dict[str, dict[str, str]] = {}
+    for root in roots:
+        for table in iter_tables(root):
+            for child in table.children:
+                if child.table is not None and (table.carries or table.name in carried):
+                    inherited = {**carried.get(table.name, {}), **table.carries}
+                    carried[child.table.name] = {**carried.get(child.table.name, {}), **inherited}
+    return carried
+
+
 ALL_TABLES: tuple[Table, ...] = tuple(
     {
         t.name: t
@@ -650,6 +668,7 @@ ALL_TABLES: tuple[Table, ...] = tuple(
         for t in iter_tables(root)
     }.values()
 )
+_CARRIED_COLUMNS = _carried_columns(ALL_TABLES)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -858,7 +877,7 @@ def schema(configuration: dict) -> list[dict]:
         {
             "table": t.name,
             "primary_key": [destination_name(column) for column in t.primary_key],
-            "columns": destination_row(t.columns),
+            "columns": destination_row({**_CARRIED_COLUMNS.get(t.name, {}), **t.columns}),
         }
         for t in ALL_TABLES
     ]
@@ -1691,18 +1710,28 @@ def _occurrences(table: Table, items: Iterable[Any]) -> Iterator[tuple[int, Any]
 
 
 def explode(
-    table: Table, record: Any, context: Mapping[str, Any], occurrence: int = 0
+    table: Table,
+    record: Any,
+    context: Mapping[str, Any],
+    occurrence: int = 0,
+    carried: Mapping[str, Any] | None = None,
 ) -> Iterator[tuple[Table, dict[str, Any]]]:
-    """Yield (table, row) for an object and every nested child, parent first."""
+    """Yield (table, row) for an object and every nested child, parent first. `carried`: the
+    values an enclosing table `carries` down to this row (its own fields of those names win)."""
     row = build_row(table, record, context, occurrence)
+    for name, value in (carried or {}).items():
+        if value is not None:
+            row.setdefault(name, value)
     yield table, row
     if not table.children:
         return
     child_context = {**context, table.context_key: row["id"]} if table.context_key else context
+    if table.carries:
+        carried = {**(carried or {}), **{name: row.get(name) for name in table.carries}}
     for child in table.children:
         child_table = child.table or table
         for count, item in _occurrences(child_table, record.get(child.source) or ()):
-            yield from explode(child_table, item, child_context, count)
+            yield from explode(child_table, item, child_context, count, carried)
 
 
 def primary_key_of(table: Table, row: Mapping[str, Any]) -> tuple[str, ...]:
