@@ -121,17 +121,17 @@ _TOAST_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%f"
 
 # Every field Toast documents is declared with Toast's type (orders/labor/config/restaurants/
 # partners OpenAPI specs; cash: toast_api.md §6.7): an undeclared column gets a type the SDK
-# guesses from the data, so digit-only text ("000123") becomes a number and loses its zeros, an
-# undeclared float a 32-bit FLOAT, and a column can change type between syncs (sdk_notes §1).
-# Fields Toast adds later still land, with inferred types. tests/unit/test_spec_types.py walks the
-# specs and fails when a documented field is undeclared or declared with another type.
+# guesses from the data, so digit-only text ("6175550042") becomes a BIGINT, an undeclared float
+# a 32-bit FLOAT, and a column can change type between syncs (sdk_notes §1). Fields Toast adds
+# later still land, with inferred types. tests/unit/test_spec_types.py walks the specs and fails
+# when a documented field is undeclared or declared with another type.
 _TS = "UTC_DATETIME"  # string, format date-time
 _BOOL = "BOOLEAN"
 _INT = "INT"  # integer (business dates yyyymmdd, counts, seconds)
 _LONG = "LONG"  # integer, format int64
 _DOUBLE = "DOUBLE"  # number: money, rates, quantities (never the SDK's 32-bit FLOAT)
 _JSON = "JSON"  # arrays that are not child tables
-_STRING = "STRING"  # string, enums too: digit-only text (ids, phones) keeps its leading zeros
+_STRING = "STRING"  # string, enums too: digit-only text (ids, phones) stays text, zeros and all
 
 
 def _typed(kind: str, *names: str) -> dict[str, str]:
@@ -234,7 +234,7 @@ def _applied_discount(name: str, parent_fk: str, context_key: str, combo: bool) 
             primary_key=("id",),
             key="hash",  # a combo item's guid is the menu item's: not unique per discount
             foreign_keys=(context_key,),
-            columns={"guid": _STRING, "entityType": _STRING, "externalId": _STRING},
+            columns=_typed(_STRING, "guid", "entityType", "externalId"),  # `id` is made
         )
         children.append(Child("comboItems", combo_item))
     return Table(
@@ -497,8 +497,9 @@ ORDERS = Table(
         **_AUDITED,
         **_VOIDABLE,
         **_DEVICES,
-        **_typed(_TS, "openedDate", "promisedDate", "estimatedFulfillmentDate"),
-        **_typed(_TS, "paidDate", "closedDate"),
+        **_typed(
+            _TS, "openedDate", "promisedDate", "estimatedFulfillmentDate", "paidDate", "closedDate"
+        ),
         **_typed(
             _STRING,
             "displayNumber",
