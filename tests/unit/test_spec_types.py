@@ -172,7 +172,7 @@ def walk(
     for key, field in properties(spec, schema).items():
         if table is not None and key in table.whole:
             yield key, c._JSON
-        elif table is not None and key in {child.source for child in table.children}:
+        elif table is not None and key in table.not_flattened:  # a child table's list
             continue
         elif is_object(spec, field):
             target = field.get("$ref", key)
