@@ -152,16 +152,56 @@ _TOAST_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%f"
 # Table registry: how each Toast object becomes rows. Children nest as in the JSON.
 # ---------------------------------------------------------------------------------------------
 
-_TS = "UTC_DATETIME"
+# Every field Toast documents is declared with Toast's type (orders/labor/config/restaurants/
+# partners OpenAPI specs; cash: toast_api.md §6.7): an undeclared column gets a type the SDK
+# guesses from the data, so digit-only text ("6175550042") becomes a BIGINT, an undeclared float
+# a 32-bit FLOAT, and a column can change type between syncs (sdk_notes §1). Fields Toast adds
+# later still land, with inferred types. tests/unit/test_spec_types.py walks the specs and fails
+# when a documented field is undeclared or declared with another type.
+_TS = "UTC_DATETIME"  # string, format date-time
 _BOOL = "BOOLEAN"
-_INT = "INT"
-_LONG = "LONG"
-_DOUBLE = "DOUBLE"  # money and rates: an undeclared float would be a 32-bit FLOAT (sdk_notes §1)
-_JSON = "JSON"
+_INT = "INT"  # integer (business dates yyyymmdd, counts, seconds)
+_LONG = "LONG"  # integer, format int64
+_DOUBLE = "DOUBLE"  # number: money, rates, quantities (never the SDK's 32-bit FLOAT)
+_JSON = "JSON"  # arrays that are not child tables
+_STRING = "STRING"  # string, enums too: digit-only text (ids, phones) stays text, zeros and all
 
-_STRING = "STRING"  # Toast text that can be all digits (phone, display number): never a number
-_AUDITED = {"createdDate": _TS, "modifiedDate": _TS, "deletedDate": _TS, "deleted": _BOOL}
+
+def _typed(kind: str, *names: str) -> dict[str, str]:
+    """`names` declared as `kind`."""
+    return dict.fromkeys(names, kind)
+
+
+def _nested(prefix: str, columns: Mapping[str, str]) -> dict[str, str]:
+    """The columns of a nested object as `build_row` flattens it: `deliveryInfo` + `city` ->
+    `deliveryInfoCity` (a nested `guid` is declared as `id`: `server` + `id` -> `serverId`)."""
+    return {prefix + name[:1].upper() + name[1:]: kind for name, kind in columns.items()}
+
+
+# Toast's reference objects (ToastReference, ExternalReference, ConfigReference), whose `guid`
+# becomes `id`: an object's own identity, or flattened under a prefix by `_references`.
+_TOAST_REFERENCE = _typed(_STRING, "id", "entityType")
+_EXTERNAL_REFERENCE = {**_TOAST_REFERENCE, "externalId": _STRING}
+_CONFIG_REFERENCE = {**_EXTERNAL_REFERENCE, "multiLocationId": _STRING}
+
+
+def _references(reference: Mapping[str, str], *prefixes: str) -> dict[str, str]:
+    """The columns of reference fields: `server` -> `serverId`, `serverEntityType`, ..."""
+    return {
+        column: kind for prefix in prefixes for column, kind in _nested(prefix, reference).items()
+    }
+
+
+_AUDITED = {**_typed(_TS, "createdDate", "modifiedDate", "deletedDate"), "deleted": _BOOL}
 _VOIDABLE = {"voided": _BOOL, "voidDate": _TS, "voidBusinessDate": _INT}
+_DEVICES = _typed(_STRING, "createdDeviceId", "lastModifiedDeviceId")  # Device {id}
+_REFUND_DETAILS = _nested(
+    "refundDetails",
+    {
+        **_typed(_DOUBLE, "refundAmount", "taxRefundAmount"),
+        **_references(_TOAST_REFERENCE, "refundTransaction"),
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -214,13 +254,14 @@ class Child:
 
 
 def _applied_discount(name: str, parent_fk: str, context_key: str, combo: bool) -> Table:
-    """Applied discounts look the same on checks and selections; only their parents differ."""
+    """Applied discounts look the same on checks and selections; only their parents differ.
+    Combo items are a child table of check discounts and JSON on selection discounts."""
     trigger = Table(
         name=f"{name}_trigger",
         primary_key=("id",),
         key="hash",  # triggers have no guid (toast_api.md §7)
         foreign_keys=(context_key,),
-        columns={"quantity": _DOUBLE},
+        columns={**_references(_EXTERNAL_REFERENCE, "selection"), "quantity": _DOUBLE},
     )
     children = [Child("triggers", trigger)]
     if combo:
@@ -229,6 +270,7 @@ def _applied_discount(name: str, parent_fk: str, context_key: str, combo: bool) 
             primary_key=("id",),
             key="hash",  # a combo item's guid is the menu item's: not unique per discount
             foreign_keys=(context_key,),
+            columns=_typed(_STRING, "guid", "entityType", "externalId"),  # `id` is made
         )
         children.append(Child("comboItems", combo_item))
     return Table(
@@ -237,34 +279,66 @@ def _applied_discount(name: str, parent_fk: str, context_key: str, combo: bool) 
         foreign_keys=(parent_fk,),
         context_key=context_key,
         columns={
-            "discountAmount": _DOUBLE,
-            "nonTaxDiscountAmount": _DOUBLE,
-            "discountPercent": _DOUBLE,
+            **_EXTERNAL_REFERENCE,
+            **_typed(_STRING, "name", "processingState", "appliedPromoCode", "discountType"),
+            **_typed(_DOUBLE, "discountAmount", "nonTaxDiscountAmount", "discountPercent"),
+            **_references(_TOAST_REFERENCE, "discount"),
+            **_references(_EXTERNAL_REFERENCE, "approver"),
+            **_nested(
+                "appliedDiscountReason",
+                {
+                    **_typed(_STRING, "name", "description", "comment"),
+                    **_references(_TOAST_REFERENCE, "discountReason"),
+                },
+            ),
+            **_nested("loyaltyDetails", _typed(_STRING, "vendor", "referenceId")),
+            **({} if combo else {"comboItems": _JSON}),
         },
         children=tuple(children),
     )
 
 
-_SELECTION_COLUMNS = {
-    "itemMultiLocationId": _STRING,
-    "itemGroupMultiLocationId": _STRING,
-    "optionGroupMultiLocationId": _STRING,
-    "quantity": _DOUBLE,
-    "price": _DOUBLE,
-    "preDiscountPrice": _DOUBLE,
-    "receiptLinePrice": _DOUBLE,
-    "tax": _DOUBLE,
-    "openPriceAmount": _DOUBLE,
-    "externalPriceAmount": _DOUBLE,
+_APPLIED_TAX_COLUMNS = {  # AppliedTaxRate
+    **_TOAST_REFERENCE,
+    **_references(_TOAST_REFERENCE, "taxRate"),
+    **_typed(_STRING, "name", "type", "displayName", "jurisdiction", "jurisdictionType"),
+    **_typed(_DOUBLE, "rate", "taxAmount"),
+    "facilitatorCollectAndRemitTax": _BOOL,
+}
+
+_SELECTION_COLUMNS = {  # Selection: a check's selections and their modifiers
+    **_EXTERNAL_REFERENCE,
+    **_VOIDABLE,
+    **_typed(_TS, "createdDate", "modifiedDate"),
+    **_typed(
+        _STRING,
+        "displayName",
+        "unitOfMeasure",
+        "selectionType",
+        "fulfillmentStatus",
+        "taxInclusion",
+        "optionGroupPricingMode",
+    ),
+    **_typed(
+        _DOUBLE,
+        "quantity",
+        "price",
+        "preDiscountPrice",
+        "receiptLinePrice",
+        "tax",
+        "openPriceAmount",
+        "externalPriceAmount",
+    ),
     "seatNumber": _INT,
     "deferred": _BOOL,
-    "createdDate": _TS,
-    "modifiedDate": _TS,
-    "refundDetailsRefundAmount": _DOUBLE,
-    "refundDetailsTaxRefundAmount": _DOUBLE,
+    **_references(
+        _CONFIG_REFERENCE, "item", "itemGroup", "optionGroup", "preModifier", "salesCategory"
+    ),
+    **_references(_EXTERNAL_REFERENCE, "voidReason", "diningOption"),
+    **_references(_TOAST_REFERENCE, "splitOrigin"),
+    **_REFUND_DETAILS,
     "appliedTaxes": _JSON,  # only on modifiers; selections' taxes are a child table
     "appliedDiscounts": _JSON,
-    **_VOIDABLE,
 }
 
 MODIFIER = Table(
@@ -296,7 +370,7 @@ SELECTION = Table(
                 primary_key=("id",),
                 key="guid_or_hash",  # null guids occur (toast_api.md §7)
                 foreign_keys=("ordersCheckSelectionId",),
-                columns={"rate": _DOUBLE, "taxAmount": _DOUBLE},
+                columns=_APPLIED_TAX_COLUMNS,
             ),
         ),
         Child(
@@ -316,20 +390,49 @@ PAYMENT = Table(
     primary_key=("id",),
     foreign_keys=("restaurantId",),
     columns={
-        "last4Digits": _STRING,
+        **_EXTERNAL_REFERENCE,
+        **_DEVICES,
         "paidDate": _TS,
         "paidBusinessDate": _INT,
-        "amount": _DOUBLE,
-        "tipAmount": _DOUBLE,
-        "amountTendered": _DOUBLE,
-        "originalProcessingFee": _DOUBLE,
-        "mcaRepaymentAmount": _DOUBLE,
-        "refundRefundAmount": _DOUBLE,
-        "refundTipRefundAmount": _DOUBLE,
-        "refundRefundDate": _TS,
-        "refundRefundBusinessDate": _INT,
-        "voidInfoVoidDate": _TS,
-        "voidInfoVoidBusinessDate": _INT,
+        **_typed(
+            _STRING,
+            "type",
+            "cardEntryMode",
+            "cardType",
+            "last4Digits",
+            "cardPaymentId",
+            "paymentStatus",
+            "refundStatus",
+            "orderGuid",
+            "checkGuid",
+            "tenderTransactionGuid",
+        ),
+        **_typed(
+            _DOUBLE,
+            "amount",
+            "tipAmount",
+            "amountTendered",
+            "originalProcessingFee",
+            "mcaRepaymentAmount",
+        ),
+        **_references(_EXTERNAL_REFERENCE, "server", "cashDrawer", "houseAccount", "otherPayment"),
+        **_nested(
+            "refund",
+            {
+                **_typed(_DOUBLE, "refundAmount", "tipRefundAmount"),
+                "refundDate": _TS,
+                "refundBusinessDate": _INT,
+                **_references(_TOAST_REFERENCE, "refundTransaction"),
+            },
+        ),
+        **_nested(
+            "voidInfo",
+            {
+                "voidDate": _TS,
+                "voidBusinessDate": _INT,
+                **_references(_EXTERNAL_REFERENCE, "voidUser", "voidApprover", "voidReason"),
+            },
+        ),
     },
 )
 
@@ -339,20 +442,37 @@ CHECK = Table(
     foreign_keys=("ordersId",),
     context_key="ordersCheckId",
     columns={
+        **_EXTERNAL_REFERENCE,
         **_AUDITED,
         **_VOIDABLE,
-        "displayNumber": _STRING,
-        "tabName": _STRING,
-        "customerPhone": _STRING,
-        "customerPhoneCountryCode": _STRING,
-        "openedDate": _TS,
-        "closedDate": _TS,
-        "paidDate": _TS,
-        "amount": _DOUBLE,
-        "taxAmount": _DOUBLE,
-        "totalAmount": _DOUBLE,
+        **_DEVICES,
+        **_typed(_TS, "openedDate", "closedDate", "paidDate"),
+        **_typed(_STRING, "displayNumber", "tabName", "paymentStatus"),
+        **_typed(_DOUBLE, "amount", "taxAmount", "totalAmount"),
         "taxExempt": _BOOL,
         "duration": _INT,
+        **_references(_EXTERNAL_REFERENCE, "openedBy"),
+        **_nested(
+            "customer",
+            {
+                **_TOAST_REFERENCE,
+                **_typed(_STRING, "firstName", "lastName", "phone", "phoneCountryCode", "email"),
+            },
+        ),
+        **_nested(
+            "appliedLoyaltyInfo",
+            {
+                **_TOAST_REFERENCE,
+                **_typed(
+                    _STRING,
+                    "loyaltyIdentifier",
+                    "maskedLoyaltyIdentifier",
+                    "vendor",
+                    "accrualFamilyGuid",
+                    "accrualText",
+                ),
+            },
+        ),
     },
     children=(
         Child("selections", SELECTION),
@@ -371,7 +491,22 @@ CHECK = Table(
                 name="orders_check_applied_service_charge",
                 primary_key=("id",),
                 foreign_keys=("ordersCheckId",),
-                columns={"chargeAmount": _DOUBLE, "appliedTaxes": _JSON},
+                columns={
+                    **_EXTERNAL_REFERENCE,
+                    **_typed(
+                        _STRING,
+                        "name",
+                        "chargeType",
+                        "serviceChargeCalculation",
+                        "serviceChargeCategory",
+                        "paymentGuid",
+                    ),
+                    "chargeAmount": _DOUBLE,
+                    **_typed(_BOOL, "delivery", "takeout", "dineIn", "gratuity", "taxable"),
+                    **_references(_EXTERNAL_REFERENCE, "serviceCharge"),
+                    **_REFUND_DETAILS,
+                    "appliedTaxes": _JSON,
+                },
             ),
         ),
         Child("payments", PAYMENT),
@@ -397,24 +532,81 @@ ORDERS = Table(
     # restaurant and business date it belongs to: sales questions filter on both.
     carries={"restaurantId": _STRING, "businessDate": _INT},
     columns={
+        **_EXTERNAL_REFERENCE,
         **_AUDITED,
         **_VOIDABLE,
-        "displayNumber": _STRING,
-        "deliveryInfoZipCode": _STRING,
-        "openedDate": _TS,
-        "promisedDate": _TS,
-        "estimatedFulfillmentDate": _TS,
-        "paidDate": _TS,
-        "closedDate": _TS,
-        "businessDate": _INT,
-        "duration": _INT,
-        "numberOfGuests": _INT,
-        "createdInTestMode": _BOOL,
-        "excessFood": _BOOL,
-        "deliveryInfoLatitude": _DOUBLE,
-        "deliveryInfoLongitude": _DOUBLE,
-        "deliveryInfoDeliveredDate": _TS,
-        "deliveryInfoDispatchedDate": _TS,
+        **_DEVICES,
+        **_typed(
+            _TS, "openedDate", "promisedDate", "estimatedFulfillmentDate", "paidDate", "closedDate"
+        ),
+        **_typed(
+            _STRING,
+            "displayNumber",
+            "source",
+            "approvalStatus",
+            "guestOrderStatus",
+            "channelGuid",
+            "requiredPrepTime",  # an ISO-8601 duration ("PT15M")
+        ),
+        **_typed(_INT, "businessDate", "duration", "numberOfGuests"),
+        "initialDate": _LONG,
+        **_typed(_BOOL, "createdInTestMode", "excessFood"),
+        **_references(
+            _EXTERNAL_REFERENCE,
+            "diningOption",
+            "table",
+            "serviceArea",
+            "restaurantService",
+            "revenueCenter",
+            "server",
+        ),
+        **_nested(
+            "deliveryInfo",
+            {
+                **_typed(
+                    _STRING,
+                    "address1",
+                    "address2",
+                    "city",
+                    "administrativeArea",
+                    "state",
+                    "zipCode",
+                    "country",
+                    "notes",
+                    "deliveryState",
+                ),
+                **_typed(_DOUBLE, "latitude", "longitude"),
+                **_typed(_TS, "deliveredDate", "dispatchedDate"),
+                **_references(_EXTERNAL_REFERENCE, "deliveryEmployee"),
+            },
+        ),
+        **_nested(
+            "curbsidePickupInfo",
+            {
+                **_TOAST_REFERENCE,
+                **_typed(_STRING, "transportColor", "transportDescription", "notes"),
+            },
+        ),
+        **_nested(
+            "deliveryServiceInfo",
+            {
+                **_TOAST_REFERENCE,
+                **_typed(
+                    _STRING,
+                    "providerId",
+                    "providerName",
+                    "driverName",
+                    "driverPhoneNumber",
+                    "providerInfo",  # base64 (format byte)
+                    "originalQuotedDeliveryDate",  # format ISO-8601, "reserved for future use"
+                ),
+            },
+        ),
+        **_nested(
+            "marketplaceFacilitatorTaxInfo",
+            {"facilitatorCollectAndRemitTaxOrder": _BOOL, "taxes": _JSON},
+        ),
+        **_nested("appliedPackagingInfo", {**_TOAST_REFERENCE, "appliedPackagingItems": _JSON}),
     },
     children=(
         Child("checks", CHECK),
@@ -431,12 +623,17 @@ ORDERS = Table(
     ),
 )
 
-BREAK = Table(
+BREAK = Table(  # TimeEntryBreak: a guid but no entityType
     name="break",
     primary_key=("id",),
     key="guid_or_hash",
     foreign_keys=("timeEntryId",),
-    columns={"inDate": _TS, "outDate": _TS, "paid": _BOOL, "missed": _BOOL},
+    columns={
+        "id": _STRING,
+        **_typed(_TS, "inDate", "outDate"),
+        **_typed(_BOOL, "paid", "missed", "auditResponse"),
+        **_references(_TOAST_REFERENCE, "breakType"),
+    },
 )
 
 TIME_ENTRY = Table(
@@ -445,26 +642,27 @@ TIME_ENTRY = Table(
     foreign_keys=("restaurantId",),
     context_key="timeEntryId",
     columns={
+        **_EXTERNAL_REFERENCE,
         **_AUDITED,
-        "inDate": _TS,
-        "outDate": _TS,
+        **_typed(_TS, "inDate", "outDate"),
+        # Text ("20261001") in labor.yaml, but a business date like the orders' (yyyymmdd):
+        # declared INT as on orders and payments; the SDK turns the text into the number.
         "businessDate": _INT,
         "autoClockedOut": _BOOL,
-        **dict.fromkeys(
-            (
-                "regularHours",
-                "overtimeHours",
-                "hourlyWage",
-                "declaredCashTips",
-                "nonCashTips",
-                "cashGratuityServiceCharges",
-                "nonCashGratuityServiceCharges",
-                "tipsWithheld",
-                "nonCashSales",
-                "cashSales",
-            ),
+        **_typed(
             _DOUBLE,
+            "regularHours",
+            "overtimeHours",
+            "hourlyWage",
+            "declaredCashTips",
+            "nonCashTips",
+            "cashGratuityServiceCharges",
+            "nonCashGratuityServiceCharges",
+            "tipsWithheld",
+            "nonCashSales",
+            "cashSales",
         ),
+        **_references(_EXTERNAL_REFERENCE, "jobReference", "employeeReference", "shiftReference"),
     },
     children=(Child("breaks", BREAK),),
 )
@@ -474,17 +672,22 @@ SHIFT = Table(
     primary_key=("id",),
     foreign_keys=("restaurantId",),
     columns={
+        **_EXTERNAL_REFERENCE,
         **_AUDITED,
-        "inDate": _TS,
-        "outDate": _TS,
-        **dict.fromkeys(
-            (
-                "scheduleConfigMinBeforeClockIn",
-                "scheduleConfigMinAfterClockIn",
-                "scheduleConfigMinBeforeClockOut",
-                "scheduleConfigMinAfterClockOut",
-            ),
-            _DOUBLE,
+        **_typed(_TS, "inDate", "outDate"),
+        **_references(_EXTERNAL_REFERENCE, "jobReference", "employeeReference"),
+        **_nested(
+            "scheduleConfig",
+            {
+                "id": _STRING,
+                **_typed(
+                    _DOUBLE,
+                    "minBeforeClockIn",
+                    "minAfterClockIn",
+                    "minBeforeClockOut",
+                    "minAfterClockOut",
+                ),
+            },
         ),
     },
 )
@@ -493,7 +696,13 @@ JOB = Table(
     name="job",
     primary_key=("id", "restaurantId"),
     foreign_keys=("restaurantId",),
-    columns={**_AUDITED, "code": _STRING, "defaultWage": _DOUBLE, "tipped": _BOOL},
+    columns={
+        **_EXTERNAL_REFERENCE,
+        **_AUDITED,
+        **_typed(_STRING, "title", "code", "wageFrequency"),
+        "defaultWage": _DOUBLE,
+        **_typed(_BOOL, "tipped", "excludeFromReporting"),
+    },
 )
 
 EMPLOYEE = Table(
@@ -502,9 +711,19 @@ EMPLOYEE = Table(
     foreign_keys=("restaurantId",),
     context_key="employeeId",
     columns={
+        **_EXTERNAL_REFERENCE,
         **_AUDITED,
-        **dict.fromkeys(
-            ("phoneNumber", "phoneNumberCountryCode", "passcode", "externalEmployeeId"), _STRING
+        **_typed(
+            _STRING,
+            "firstName",
+            "chosenName",
+            "lastName",
+            "email",
+            "phoneNumber",
+            "phoneNumberCountryCode",
+            "passcode",
+            "externalEmployeeId",
+            "v2EmployeeGuid",
         ),
     },
     children=(
@@ -514,6 +733,7 @@ EMPLOYEE = Table(
                 name="employee_job_reference",
                 primary_key=("id", "employeeId", "restaurantId"),
                 foreign_keys=("employeeId", "restaurantId"),
+                columns=_EXTERNAL_REFERENCE,
             ),
         ),
         Child(
@@ -523,84 +743,270 @@ EMPLOYEE = Table(
                 primary_key=("id",),
                 key="hash",  # wage overrides have no guid
                 foreign_keys=("employeeId", "restaurantId"),
-                columns={"wage": _DOUBLE},
+                columns={"wage": _DOUBLE, **_references(_EXTERNAL_REFERENCE, "jobReference")},
             ),
         ),
     ),
 )
 
-_CASH_COLUMNS = {"amount": _DOUBLE, "date": _TS, "businessDate": _INT}
-CASH_ENTRY = Table("cash_entry", ("id",), _CASH_COLUMNS, foreign_keys=("restaurantId",))
-CASH_DEPOSIT = Table("cash_deposit", ("id",), _CASH_COLUMNS, foreign_keys=("restaurantId",))
+# Cash management has no spec in shared/toast/openapi: toast_api.md §6.7, whose source (S-CASH,
+# cash management API 1.1.0) makes the employee references ExternalReferences and the others
+# ToastReferences. `businessDate` is the connector's: the business date a row was requested for.
+CASH_ENTRY = Table(
+    name="cash_entry",
+    primary_key=("id",),
+    foreign_keys=("restaurantId",),
+    columns={
+        **_TOAST_REFERENCE,
+        "amount": _DOUBLE,
+        "date": _TS,
+        "businessDate": _INT,
+        **_typed(_STRING, "reason", "type", "undoes"),
+        **_references(
+            _TOAST_REFERENCE,
+            "cashDrawer",
+            "payoutReason",
+            "noSaleReason",
+            "creatorOrShiftReviewSubject",
+            "approverOrShiftReviewSubject",
+        ),
+        **_references(_EXTERNAL_REFERENCE, "employee1", "employee2"),
+    },
+)
+CASH_DEPOSIT = Table(
+    name="cash_deposit",
+    primary_key=("id",),
+    foreign_keys=("restaurantId",),
+    columns={
+        **_TOAST_REFERENCE,
+        "amount": _DOUBLE,
+        "date": _TS,
+        "businessDate": _INT,
+        "undoes": _STRING,
+        **_references(_EXTERNAL_REFERENCE, "employee"),
+        **_references(_TOAST_REFERENCE, "creator"),
+    },
+)
 
+# One row from two objects: the partners API's PartnerAccessExternalRep (without the
+# restaurantGuid and restaurantName it becomes `id` and `name` from) and the restaurants API's
+# RestaurantInfo, whose `general` and `location` fields are columns of their own.
 RESTAURANT = Table(
     name="restaurant",
     primary_key=("id",),
     unprefixed=("general", "location"),
     whole=("schedules",),
     columns={
-        "schedules": _JSON,
-        "phone": _STRING,
-        "phoneCountryCode": _STRING,
-        "zipCode": _STRING,
-        "closeoutHour": _INT,
-        "firstBusinessDate": _INT,
-        "archived": _BOOL,
+        "id": _STRING,
+        **_typed(
+            _STRING,
+            "name",
+            "locationName",
+            "managementGroupGuid",
+            "createdByEmailAddress",
+            "externalGroupRef",
+            "externalRestaurantRef",
+        ),
         "deleted": _BOOL,
-        "latitude": _DOUBLE,
-        "longitude": _DOUBLE,
-        "createdDate": _LONG,  # epoch milliseconds in the partners API
-        "modifiedDate": _LONG,
-        "isoCreatedDate": _TS,
-        "isoModifiedDate": _TS,
+        **_typed(_LONG, "createdDate", "modifiedDate"),  # epoch milliseconds
+        # Text in partners.yaml, but timestamps with an offset ("2023-03-12 08:32:34.008000+00:00",
+        # toast_api.md §2, §6.2) that the SDK reads as such: declared as timestamps.
+        **_typed(_TS, "isoCreatedDate", "isoModifiedDate"),
+        # general
+        **_typed(_STRING, "locationCode", "description", "timeZone", "currencyCode"),
+        **_typed(_INT, "closeoutHour", "firstBusinessDate"),
+        "archived": _BOOL,
+        # location
+        **_typed(
+            _STRING,
+            "address1",
+            "address2",
+            "city",
+            "stateCode",
+            "administrativeArea",
+            "zipCode",
+            "country",
+            "phone",
+            "phoneCountryCode",
+        ),
+        **_typed(_DOUBLE, "latitude", "longitude"),
+        **_nested(
+            "urls",
+            _typed(
+                _STRING,
+                "website",
+                "facebook",
+                "twitter",
+                "orderOnline",
+                "purchaseGiftCard",
+                "checkGiftCard",
+            ),
+        ),
+        "schedules": _JSON,
+        **_nested("delivery", {"enabled": _BOOL, "minimum": _DOUBLE, "area": _STRING}),
+        **_nested(
+            "onlineOrdering",
+            {
+                **_typed(_BOOL, "enabled", "scheduling", "specialRequests"),
+                "specialRequestsMessage": _STRING,
+                **_nested(
+                    "paymentOptions",
+                    {
+                        **_nested("delivery", _typed(_BOOL, "cash", "ccSameDay", "ccFuture")),
+                        **_nested(
+                            "takeout", _typed(_BOOL, "cash", "ccSameDay", "ccFuture", "ccInStore")
+                        ),
+                        "ccTip": _BOOL,
+                    },
+                ),
+            },
+        ),
+        **_nested(
+            "prepTimes",
+            _typed(
+                _INT,
+                "deliveryPrepTime",
+                "deliveryTimeAfterOpen",
+                "deliveryTimeBeforeClose",
+                "takeoutPrepTime",
+                "takeoutTimeAfterOpen",
+                "takeoutTimeBeforeClose",
+                "takeoutThrottlingTime",
+                "deliveryThrottlingTime",
+            ),
+        ),
     },
 )
 
 
 def _config_table(name: str, columns: Mapping[str, str] | None = None) -> Table:
     """Configuration objects are per restaurant: the same guid can exist at several locations.
-    Names can be all digits (table "12"), so they are declared text."""
+
+    Every one is a reference (config.yaml: ToastReference or ExternalReference) and most have a
+    name; `name` and `externalId` are declared text on all, also where config.yaml lists neither
+    (a cash drawer's name, a discount's external id), so that one Toast sends all digits (table
+    "12") stays text."""
     return Table(
         name=name,
         primary_key=("id", "restaurantId"),
         foreign_keys=("restaurantId",),
-        columns={"name": _STRING, "externalId": _STRING, **(columns or {})},
+        columns={**_EXTERNAL_REFERENCE, "name": _STRING, **(columns or {})},
     )
 
+
+_MENU_ENTITY = {  # what menus, menu groups and menu items have in common
+    **_typed(_STRING, "orderableOnline", "visibility", "unitOfMeasure"),
+    "images": _JSON,
+}
 
 # /config/v2 endpoint -> table. The first eleven are the public example's names, kept as users
 # know them; the others are named singular as the destination contract names them.
 CONFIG_TABLES: dict[str, Table] = {
     "alternatePaymentTypes": _config_table("alternate_payment_types"),
-    "diningOptions": _config_table("dining_option"),
+    "diningOptions": _config_table("dining_option", {"behavior": _STRING, "curbside": _BOOL}),
     "discounts": _config_table(
         "discounts",
-        {"active": _BOOL, "percentage": _DOUBLE, "amount": _DOUBLE, "fixedTotal": _DOUBLE},
+        {
+            **_typed(_STRING, "type", "selectionType", "itemPickingPriority"),
+            **_typed(_BOOL, "active", "nonExclusive"),
+            **_typed(_DOUBLE, "percentage", "amount", "fixedTotal"),
+        },
     ),
-    "menus": _config_table("menu"),
-    "menuGroups": _config_table("menu_group"),
-    "menuItems": _config_table("menu_item", {"calories": _INT, "plu": _STRING, "sku": _STRING}),
+    "menus": _config_table("menu", {**_MENU_ENTITY, "groups": _JSON}),
+    "menuGroups": _config_table(
+        "menu_group",
+        {
+            **_MENU_ENTITY,
+            **_typed(_JSON, "items", "subgroups", "optionGroups"),
+            **_typed(_BOOL, "inheritOptionGroups", "inheritUnitOfMeasure"),
+            **_references(_EXTERNAL_REFERENCE, "menu", "parent"),
+        },
+    ),
+    "menuItems": _config_table(
+        "menu_item",
+        {
+            **_MENU_ENTITY,
+            **_typed(_STRING, "sku", "plu", "type"),
+            "calories": _INT,
+            "optionGroups": _JSON,
+            **_typed(_BOOL, "inheritOptionGroups", "inheritUnitOfMeasure"),
+        },
+    ),
     "restaurantServices": _config_table("restaurant_service"),
-    "revenueCenters": _config_table("revenue_center"),
+    "revenueCenters": _config_table("revenue_center", {"description": _STRING}),
     "salesCategories": _config_table("sale_category"),
-    "serviceAreas": _config_table("service_area"),
-    "tables": _config_table("tables"),
-    "taxRates": _config_table("tax_rate", {"rate": _DOUBLE, "isDefault": _BOOL}),
+    "serviceAreas": _config_table(
+        "service_area", _references(_EXTERNAL_REFERENCE, "revenueCenter")
+    ),
+    "tables": _config_table(
+        "tables",
+        {
+            **_references(_TOAST_REFERENCE, "serviceArea"),
+            **_references(_EXTERNAL_REFERENCE, "revenueCenter"),
+        },
+    ),
+    "taxRates": _config_table(
+        "tax_rate",
+        {
+            **_typed(_STRING, "type", "roundingType"),
+            "rate": _DOUBLE,
+            "isDefault": _BOOL,
+            **_typed(_JSON, "taxTable", "conditionalTaxRates"),
+        },
+    ),
     "serviceCharges": _config_table(
         "service_charge",
-        {"amount": _DOUBLE, "percent": _DOUBLE, "gratuity": _BOOL, "taxable": _BOOL},
+        {
+            **_typed(_STRING, "amountType", "serviceChargeCalculation", "destination"),
+            **_typed(_DOUBLE, "amount", "percent"),
+            **_typed(_BOOL, "gratuity", "taxable"),
+            "applicableTaxes": _JSON,
+            **_nested(
+                "criteria",
+                {
+                    **_typed(_DOUBLE, "minCheckAmount", "maxCheckAmount", "minDeliveryDistance"),
+                    **_typed(_BOOL, "delivery", "takeout", "dineIn"),
+                },
+            ),
+        },
     ),
     "voidReasons": _config_table("void_reason"),
     "noSaleReasons": _config_table("no_sale_reason"),
     "payoutReasons": _config_table("payout_reason"),
-    "cashDrawers": _config_table("cash_drawer"),
-    "breakTypes": _config_table("break_type", {"duration": _INT}),
+    "cashDrawers": _config_table("cash_drawer", _references(_TOAST_REFERENCE, "printer")),
+    "breakTypes": _config_table(
+        "break_type",
+        {
+            **_typed(
+                _BOOL,
+                "active",
+                "paid",
+                "enforceMinimumTime",
+                "trackMissedBreaks",
+                "trackBreakAcknowledgement",
+            ),
+            **_typed(_INT, "duration", "breakIntervalHrs", "breakIntervalMins"),
+        },
+    ),
     "priceGroups": _config_table("price_group"),
     "menuOptionGroups": _config_table(
-        "menu_option_group", {"minSelections": _DOUBLE, "maxSelections": _DOUBLE}
+        "menu_option_group",
+        {
+            "options": _JSON,
+            # type number (format "integer"): DOUBLE, so a fractional value would still fit
+            **_typed(_DOUBLE, "minSelections", "maxSelections"),
+        },
     ),
-    "preModifiers": _config_table("pre_modifier", {"basePrice": _DOUBLE, "scaleFactor": _DOUBLE}),
-    "preModifierGroups": _config_table("pre_modifier_group"),
+    "preModifiers": _config_table(
+        "pre_modifier",
+        {
+            "displayMode": _STRING,
+            "scalePrice": _BOOL,
+            **_typed(_DOUBLE, "basePrice", "scaleFactor"),
+            **_references(_TOAST_REFERENCE, "parent"),
+        },
+    ),
+    "preModifierGroups": _config_table("pre_modifier_group", {"isDefault": _BOOL}),
     "printers": _config_table("printer"),
 }
 
