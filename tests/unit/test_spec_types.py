@@ -215,8 +215,10 @@ def expected_declarations(table: c.Table) -> dict[str, str]:
 
 
 def connector_columns(table: c.Table) -> set[str]:
-    """Columns the connector makes: parents' ids, link columns, ids made from content."""
+    """Columns the connector makes: parents' ids, link columns, ids made from content, and
+    what enclosing tables carry down (`Table.carries`)."""
     made = {*table.foreign_keys, *filter(None, [table.link_column])}
+    made |= set(c._CARRIED_COLUMNS.get(table.name, {}))
     made |= {name for table_name, name in CONNECTOR_COLUMNS if table_name == table.name}
     if table.key == "hash":
         made.add("id")

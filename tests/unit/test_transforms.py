@@ -158,6 +158,8 @@ def test_foreign_keys_follow_the_json_nesting() -> None:
         "ordersCheckId": "c-1",
         "ordersId": "o-1",
         "paymentId": "p-1",
+        "restaurantId": "r-1",  # carried down from the order (Table.carries)
+        "businessDate": 20260901,
     }
     assert rows["orders_check_applied_discount_trigger"]["ordersCheckAppliedDiscountId"] == "d-1"
     assert rows["orders_check_applied_discount_combo_item"]["guid"] == "mi-1"
