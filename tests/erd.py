@@ -1098,13 +1098,20 @@ def draw(model: Mapping[str, Any]) -> list[Path]:
 
 
 def markdown_rows(model: Mapping[str, Any]) -> list[str]:
-    """README's table list, first three columns: table, primary key, foreign keys."""
-    rows = []
+    """README's table list, first three columns: table, primary key, foreign keys. Neighbours
+    of one group with the same keys share a row (the 23 configuration tables: one row)."""
+    rows: list[tuple[str, list[str], str, str]] = []  # group, names, keys, foreign keys
     for table in model["tables"]:
         key = ", ".join(f"`{column}`" for column in table["primary_key"])
         links = ", ".join(f"`{column}` -> {target}" for column, target, _ in table["foreign_keys"])
-        rows.append(f"| `{table['name']}` | {key} | {links} |")
-    return rows
+        if rows and rows[-1][0] == table["group"] and rows[-1][2:] == (key, links):
+            rows[-1][1].append(table["name"])
+        else:
+            rows.append((table["group"], [table["name"]], key, links))
+    return [
+        f"| {', '.join(f'`{name}`' for name in names)} | {key} | {links} |"
+        for _, names, key, links in rows
+    ]
 
 
 def main() -> None:

@@ -37,6 +37,37 @@ def table_rows(text: str) -> dict[str, list[str]]:
     return rows
 
 
+# Ten minutes of reading (issue 15: at most about 3,000 words, counted as `wc -w` counts).
+MAX_README_WORDS = 3_100
+FIRST_SCREEN_LINES = 25
+
+
+def test_readme_reads_in_ten_minutes() -> None:
+    assert len(README.split()) <= MAX_README_WORDS, (
+        "README.md is too long to read in ten minutes: say it shorter, or move details to a "
+        "file under tests/ that it links"
+    )
+
+
+def test_the_first_screen_of_readme_says_what_to_run() -> None:
+    first_screen = "\n".join(README.splitlines()[:FIRST_SCREEN_LINES])
+    sandbox, tests, against_toast = "bash tests/sandbox.sh", "bash tests/run.sh", "fivetran debug"
+    for command in (sandbox, tests, "cp configuration.json.example configuration.json"):
+        assert command in first_screen
+    assert re.search(rf"^(source .+ && )?{against_toast}\b", first_screen, flags=re.MULTILINE)
+
+
+def test_every_file_readme_links_exists() -> None:
+    targets = re.findall(r"\]\(([^)#:]+)\)", README)
+    assert "tests/bench/RESULTS.md" in targets
+    assert [target for target in targets if not (ROOT / target).exists()] == []
+
+
+def test_readme_keeps_no_measurement_log() -> None:
+    """Benchmark runs name commits: they belong in tests/bench/RESULTS.md, not in README.md."""
+    assert re.findall(r"`[0-9a-f]{7}`", README) == []
+
+
 def test_given_the_registry_then_readme_lists_every_table_with_its_keys() -> None:
     documented = {name: cells[:3] for name, cells in table_rows(section("Tables created")).items()}
     registry = table_rows("\n".join(erd.markdown_rows(erd.build_model({}))))
