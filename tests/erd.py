@@ -319,7 +319,10 @@ def part_of(table: Mapping[str, Any]) -> Part:
             if name in part.subtrees:
                 return part
         name = parents[name].name if name in parents else None
-    return next(part for part in PARTS if table["group"] in part.groups)
+    for part in PARTS:
+        if table["group"] in part.groups:
+            return part
+    raise ValueError(f"{table['name']}: no picture shows group {table['group']}: extend PARTS")
 
 
 def rank(column: str) -> tuple[int, str]:
@@ -1086,6 +1089,9 @@ def draw_overview(model: Mapping[str, Any], fonts: Fonts) -> Canvas:
 
 def draw(model: Mapping[str, Any]) -> list[Path]:
     """Draw Toast_ERD.png and every part; remove part pictures PARTS no longer names."""
+    unplaced = {t["group"] for t in model["tables"]} - {*GROUP_TITLES, connector.RESTAURANT.name}
+    if unplaced:
+        raise ValueError(f"the overview has no frame for {sorted(unplaced)}: extend GROUP_TITLES")
     fonts = Fonts.load()
     written = [OUTPUT]
     draw_overview(model, fonts).save(OUTPUT, model, with_model=True)
