@@ -3345,7 +3345,9 @@ _FORM_FIELDS = (
         "Fernet key",
         required=True,
         secret=True,
-        description="Encrypts the cached Toast token in the connector state.",
+        description="Encrypts the cached Toast token in the connector state; keep it unchanged "
+        'between syncs. Make one with: python -c "from cryptography.fernet import Fernet; '
+        'print(Fernet.generate_key().decode())"',
     ),
     _FormField(
         "restaurantGuids",
@@ -3399,7 +3401,8 @@ def configuration_form() -> ConfigurationForm:
 
 
 def test_connection(configuration: dict) -> Any:
-    """Setup test: valid configuration, login, and at least one reachable restaurant."""
+    """Setup test: valid configuration, login, and at least one reachable restaurant; a pass
+    logs the restaurants found, by name and guid."""
     try:
         settings = validate_configuration(configuration)
     except ConfigurationError as error:
@@ -3407,8 +3410,11 @@ def test_connection(configuration: dict) -> Any:
     client = ToastClient(settings, TokenCache(settings.fernet, None), sleep=SLEEP, clock=CLOCK)
     try:
         restaurants = discover_restaurants(client, settings)
-        for guid, _ in restaurants if settings.restaurant_guids else ():
-            client.get(f"/restaurants/v1/restaurants/{guid}", guid)
+        if settings.restaurant_guids:  # configured GUIDs: each must answer, with its name
+            restaurants = [
+                (guid, client.get(f"/restaurants/v1/restaurants/{guid}", guid).json())
+                for guid, _ in restaurants
+            ]
     except ToastAuthError as error:
         return Test.failure(str(error))
     except ToastSkip as error:
@@ -3422,7 +3428,17 @@ def test_connection(configuration: dict) -> Any:
             "Toast lists no restaurants for these credentials: connect a restaurant to the "
             "integration in Toast, or set 'restaurantGuids'."
         )
-    log.info(f"Connection test: {len(restaurants)} restaurant(s) reachable.")
+    labels = []
+    for guid, record in restaurants[:50]:  # a partner may see hundreds: the rest are counted
+        record = record or {}  # a partners record, or the restaurant information
+        general = record.get("general") or {}
+        name = record.get("restaurantName") or general.get("name")
+        location = record.get("locationName") or general.get("locationName")
+        label = " - ".join(str(part) for part in (name, location) if part) or "unnamed"
+        labels.append(f"{label} ({guid})")
+    if len(restaurants) > len(labels):
+        labels.append(f"and {len(restaurants) - len(labels)} more")
+    log.info(f"Connection test: {len(restaurants)} restaurant(s) reachable: {'; '.join(labels)}.")
     return Test.success()
 
 

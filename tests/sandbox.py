@@ -1,19 +1,24 @@
 """The sandbox: `fivetran debug` syncs the recorded Toast world from a local fake Toast server.
 
 Run it as `bash tests/sandbox.sh` (which prepares .venv first) or, with .venv ready, as
-`.venv/bin/python -m tests.sandbox` from the repository root. Each run is a clean full sync:
+`.venv/bin/python -m tests.sandbox` from the repository root. Everything it writes lives in its
+own project directory, tests/sandbox_run/ (gitignored), never in the repository's files/: a
+later `fivetran debug` of your own starts from its own state, token and restaurants. Each run
+is a clean full sync:
 
-1. refuse to touch files/warehouse.db or files/state.json unless an earlier sandbox run made
-   them (files/sandbox-marker.json holds the sha256 of the warehouse it left), else delete them;
+1. refresh tests/sandbox_run/: copy connector.py and requirements.txt into it and delete its
+   files/ (the last run's warehouse and state); a files/ left in the repository root by an
+   older sandbox (files/sandbox-marker.json) is removed if it is still that sandbox's own;
 2. serve the recorded world (tests/fake_toast) on a free 127.0.0.1 port, in this process;
-3. write files/sandbox-configuration.json: the fake's sandbox credentials, its URL as `domain`,
-   initialSyncStart 2026-09-01 and the Fernet key kept in files/sandbox-fernet.key (made once,
-   so a later `fivetran debug` with the same configuration can decrypt the cached token);
-4. run `.venv/bin/fivetran debug --configuration files/sandbox-configuration.json` in the
-   repository root, showing its output (kept whole in files/sandbox-debug.log);
-5. stop the server and print where the data landed, with live and soft-deleted rows per table.
+3. write tests/sandbox_run/configuration.json: the fake's sandbox credentials, its URL as
+   `domain`, initialSyncStart 2026-09-01 and the Fernet key kept in tests/sandbox_run/fernet.key
+   (made once, so a later `fivetran debug tests/sandbox_run` can decrypt the cached token);
+4. run `.venv/bin/fivetran debug tests/sandbox_run`, showing its output (kept whole in
+   tests/sandbox_run/debug.log): the warehouse and the state land in tests/sandbox_run/files/;
+5. stop the server and print where the data landed, how to query it, and the live and
+   soft-deleted rows per table.
 
-The exit status is the CLI's: non-zero when the sync failed; 2 when files/ was not ours.
+The exit status is the CLI's: non-zero when the sync failed.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -39,13 +45,13 @@ from cryptography.fernet import Fernet
 from tests.fake_toast import FakeToast, World
 
 ROOT = Path(__file__).resolve().parents[1]
-FILES = ROOT / "files"
-WAREHOUSE = FILES / "warehouse.db"
-STATE = FILES / "state.json"
-MARKER = FILES / "sandbox-marker.json"
-CONFIGURATION = FILES / "sandbox-configuration.json"
-KEY_FILE = FILES / "sandbox-fernet.key"
-LOG = FILES / "sandbox-debug.log"
+FOLDER = ROOT / "tests" / "sandbox_run"  # the sandbox's own project directory (gitignored)
+PROJECT_FILES = ("connector.py", "requirements.txt")  # what `fivetran debug` needs of the project
+WAREHOUSE = FOLDER / "files" / "warehouse.db"
+STATE = FOLDER / "files" / "state.json"
+CONFIGURATION = FOLDER / "configuration.json"
+KEY_FILE = FOLDER / "fernet.key"
+LOG = FOLDER / "debug.log"
 INITIAL_SYNC_START = "2026-09-01T00:00:00.000Z"  # the recorded world starts in September 2026
 VENV_BIN = Path(sys.executable).parent
 FIVETRAN = VENV_BIN / "fivetran"
@@ -57,6 +63,20 @@ EXAMPLE_QUERY = (
     "SELECT id, business_date, display_number, voided, _fivetran_deleted "
     "FROM tester.orders ORDER BY business_date, id"
 )
+# The SDK's requirements check (pipreqs) says this when it cannot look packages up (sdk_notes §4).
+REMOVE_ADVICE = "Remove them from requirements.txt"
+# What older sandboxes wrote into the repository's files/ (they ran in the repository root).
+OLD_FILES = ROOT / "files"
+OLD_MARKER = OLD_FILES / "sandbox-marker.json"
+OLD_SANDBOX_FILES = (
+    "warehouse.db",
+    "warehouse.db.wal",
+    "state.json",
+    "sandbox-configuration.json",
+    "sandbox-fernet.key",
+    "sandbox-debug.log",
+    "sandbox-marker.json",
+)
 
 
 def shown(path: Path) -> str:
@@ -64,13 +84,19 @@ def shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-class SandboxError(Exception):
-    """Something the user must fix before the sandbox can run; the message says what."""
+# ---------------------------------------------------------------------------------------------
+# The sandbox's own project directory
+# ---------------------------------------------------------------------------------------------
 
 
-# ---------------------------------------------------------------------------------------------
-# files/: only ever replace what an earlier sandbox run made
-# ---------------------------------------------------------------------------------------------
+def prepare_folder() -> None:
+    """Make tests/sandbox_run/ a fresh project: today's connector.py and requirements.txt, and
+    no files/ (warehouse, state) or crash reports of an earlier run."""
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    for name in ("files", "crash-reports"):
+        shutil.rmtree(FOLDER / name, ignore_errors=True)
+    for name in PROJECT_FILES:
+        shutil.copy2(ROOT / name, FOLDER / name)
 
 
 def _sha256(path: Path) -> str:
@@ -81,53 +107,25 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_files_are_ours() -> None:
-    """Raise SandboxError unless files/warehouse.db and files/state.json are absent or the
-    very ones an earlier sandbox run left."""
-    existing = [path for path in (WAREHOUSE, STATE) if path.exists()]
-    if not existing:
-        return
-    names = " and ".join(shown(path) for path in existing)
-    advice = (
-        "They may hold the data of a real sync. Move them away (or delete them if you do not "
-        "need them) and run the sandbox again."
-    )
-    if not MARKER.exists():
-        raise SandboxError(
-            f"Refusing to overwrite {names}: the sandbox did not make them (there is no "
-            f"{shown(MARKER)}). {advice}"
+def remove_old_sandbox_files() -> str | None:
+    """Older sandboxes synced into the repository's files/, where a real `fivetran debug` then
+    found their state and token. Remove what they left there while their marker proves it is
+    theirs (the warehouse has the sha256 it recorded); return a note for the user, if any."""
+    if not OLD_MARKER.exists():
+        return None
+    warehouse = OLD_FILES / "warehouse.db"
+    recorded = json.loads(OLD_MARKER.read_text()).get("warehouse_sha256")
+    if warehouse.exists() and recorded != _sha256(warehouse):
+        return (
+            f"Note: {shown(OLD_FILES)}/ holds a warehouse that an older sandbox started and "
+            f"another run changed since; it is left as it is. Delete {shown(OLD_FILES)}/ (or "
+            "run `fivetran reset`) before a real `fivetran debug` if you do not need it."
         )
-    recorded = json.loads(MARKER.read_text()).get("warehouse_sha256")
-    if WAREHOUSE.exists() and recorded != _sha256(WAREHOUSE):
-        raise SandboxError(
-            f"Refusing to overwrite {names}: files/warehouse.db changed since the sandbox made it "
-            f"(another `fivetran debug` ran in this directory, or a sandbox run was killed). "
-            f"{advice}"
-        )
-
-
-def reset_files() -> None:
-    """Delete the last sandbox run's warehouse and state: the next sync starts from scratch."""
-    FILES.mkdir(exist_ok=True)
-    write_marker(None)  # from here on the files are the sandbox's, even if this run dies
-    for path in (WAREHOUSE, Path(f"{WAREHOUSE}.wal"), STATE):
-        path.unlink(missing_ok=True)
-
-
-def write_marker(warehouse_sha256: str | None) -> None:
-    """Record that the sandbox owns files/warehouse.db (and which one it is)."""
-    MARKER.write_text(
-        json.dumps(
-            {
-                "made_by": "tests/sandbox.py",
-                "warehouse_sha256": warehouse_sha256,
-                "note": "The sandbox replaces files/warehouse.db and files/state.json only while "
-                "the warehouse still has this sha256.",
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    for name in OLD_SANDBOX_FILES:
+        (OLD_FILES / name).unlink(missing_ok=True)
+    if not any(OLD_FILES.iterdir()):
+        OLD_FILES.rmdir()
+    return f"Removed an older sandbox's warehouse and state from {shown(OLD_FILES)}/."
 
 
 def fernet_key() -> str:
@@ -267,9 +265,16 @@ def shown_lines(lines: Iterable[str]) -> Iterator[str]:
         yield f"{'':35}... and {folded} more '{kind}' lines"
 
 
+def debug_command() -> list[str]:
+    """`fivetran debug <the sandbox's project>`: it reads that project's configuration.json and
+    writes that project's files/ (sdk_notes §1)."""
+    return [str(FIVETRAN), "debug", shown(FOLDER)]
+
+
 def run_fivetran_debug(environment: dict[str, str]) -> int:
-    """Run the CLI in the repository root, print its output as it comes, log it whole."""
-    command = [str(FIVETRAN), "debug", "--configuration", shown(CONFIGURATION)]
+    """Run the CLI from the repository root on the sandbox's project, print its output as it
+    comes, log it whole."""
+    command = debug_command()
     with (
         LOG.open("w", encoding="utf-8") as log,
         subprocess.Popen(
@@ -316,14 +321,25 @@ def row_counts() -> list[tuple[str, int, int]]:
     return counts
 
 
+def query_commands() -> tuple[str, str]:
+    """Shell lines that query the sandbox's warehouse from any directory: with this Python's
+    duckdb module, and with the DuckDB command-line tool."""
+    warehouse, query = json.dumps(str(WAREHOUSE)), json.dumps(EXAMPLE_QUERY)
+    code = f"import duckdb; duckdb.connect({warehouse}, read_only=True).sql({query}).show()"
+    python = f"{shlex.quote(sys.executable)} -c {shlex.quote(code)}"
+    cli = f"duckdb -readonly {shlex.quote(str(WAREHOUSE))} {shlex.quote(EXAMPLE_QUERY)}"
+    return python, cli
+
+
 def print_where_the_data_is() -> None:
     """Where the warehouse is, how to query it, and its rows per table."""
-    query = f'duckdb.connect("files/warehouse.db", read_only=True).sql("{EXAMPLE_QUERY}").show()'
+    python, cli = query_commands()
     print()
-    print(f"The data landed in {WAREHOUSE} (DuckDB), schema tester.")
-    print("Query it from the repository root, for example:")
-    print(f"  {shown(Path(sys.executable))} -c 'import duckdb; {query}'")
-    print(f'  duckdb -readonly files/warehouse.db "{EXAMPLE_QUERY}"   (with the DuckDB CLI)')
+    print(f"The data landed in {WAREHOUSE} (DuckDB, schema tester),")
+    print(f"the state in {STATE}; nothing was written to {OLD_FILES}/.")
+    print("Query it, for example:")
+    print(f"  {python}")
+    print(f"  {cli}   (with the DuckDB CLI)")
     print()
     counts = row_counts()
     width = max(len(table) for table, _, _ in counts)
@@ -345,16 +361,14 @@ def sync() -> int:
             f"Fake Toast API:   {server.base_url} (the recorded world: "
             f"{len(world.restaurants)} restaurants, September to November 2026)"
         )
+        print(f"Sandbox project:  {shown(FOLDER)}/ (its own warehouse, state and keys)")
         print(f"Configuration:    {shown(CONFIGURATION)} (Fernet key in {shown(KEY_FILE)})")
         print(f"Network:          {network.describe()}")
-        print(f"Running:          {shown(FIVETRAN)} debug --configuration {shown(CONFIGURATION)}")
+        print(f"Running:          {shown(FIVETRAN)} debug {shown(FOLDER)}")
         print(f"Full CLI output:  {shown(LOG)}")
         print(flush=True)
         started = time.monotonic()
-        try:
-            status = run_fivetran_debug(cli_environment(network, Path(shims)))
-        finally:
-            write_marker(_sha256(WAREHOUSE) if WAREHOUSE.exists() else None)
+        status = run_fivetran_debug(cli_environment(network, Path(shims)))
     elapsed = time.monotonic() - started
     if status != 0:
         print(
@@ -364,12 +378,18 @@ def sync() -> int:
         )
         return status
     print(f"\nThe sync succeeded in {elapsed:.0f} s; the fake Toast server is stopped.")
+    if REMOVE_ADVICE in LOG.read_text(encoding="utf-8", errors="replace"):
+        print(
+            "Keep requirements.txt as it is: the SDK's advice above to remove a requirement "
+            "comes from a check that cannot look packages up offline, and Fivetran's runtime "
+            "lacks cryptography (README.md, Running against Toast)."
+        )
     print_where_the_data_is()
     return 0
 
 
 def main() -> int:
-    """Check files/, reset it, sync, report. Returns the exit status."""
+    """Refresh the sandbox's project, sync, report. Returns the exit status."""
     sys.stdout.reconfigure(errors="replace")  # the CLI's log icons on a non-UTF-8 terminal
     if not FIVETRAN.exists():
         print(
@@ -377,12 +397,10 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        check_files_are_ours()
-    except SandboxError as error:
-        print(error, file=sys.stderr)
-        return 2
-    reset_files()
+    note = remove_old_sandbox_files()
+    if note:
+        print(note)
+    prepare_folder()
     try:
         return sync()
     except KeyboardInterrupt:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The sandbox command: makes .venv if needed and installs the test requirements (as
 # tests/run.sh does), then syncs the recorded Toast world from a local fake server with the
-# real `fivetran debug` (see tests/sandbox.py). Output lands in files/warehouse.db.
+# real `fivetran debug` (see tests/sandbox.py). Everything it writes stays in tests/sandbox_run/
+# (the warehouse in tests/sandbox_run/files/warehouse.db), never in the project's files/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${VENV:-.venv}"

@@ -1,7 +1,8 @@
-"""The documentation against the connector: Toast_ERD.png against the registry and the columns
-of a `fivetran debug` warehouse; README.md's table list, configuration keys and the code it
-refers to against connector.py and configuration.json.example. Only the ERD test needs a sync
-(it reuses the e2e runs'); the others are fast and not marked e2e."""
+"""The documentation against the connector: Toast_ERD.png and the pictures under tests/erd/
+against the registry and the columns of a `fivetran debug` warehouse; README.md's table list,
+configuration keys, length and the code it refers to against connector.py and
+configuration.json.example. Only the ERD test needs a sync (it reuses the e2e runs'); the others
+are fast and not marked e2e."""
 
 from __future__ import annotations
 
@@ -34,6 +35,37 @@ def table_rows(text: str) -> dict[str, list[str]]:
             cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
             rows[cells[0].strip("`")] = cells
     return rows
+
+
+# Ten minutes of reading (issue 15: at most about 3,000 words, counted as `wc -w` counts).
+MAX_README_WORDS = 3_100
+FIRST_SCREEN_LINES = 25
+
+
+def test_readme_reads_in_ten_minutes() -> None:
+    assert len(README.split()) <= MAX_README_WORDS, (
+        "README.md is too long to read in ten minutes: say it shorter, or move details to a "
+        "file under tests/ that it links"
+    )
+
+
+def test_the_first_screen_of_readme_says_what_to_run() -> None:
+    first_screen = "\n".join(README.splitlines()[:FIRST_SCREEN_LINES])
+    sandbox, tests, against_toast = "bash tests/sandbox.sh", "bash tests/run.sh", "fivetran debug"
+    for command in (sandbox, tests, "cp configuration.json.example configuration.json"):
+        assert command in first_screen
+    assert re.search(rf"^(source .+ && )?{against_toast}\b", first_screen, flags=re.MULTILINE)
+
+
+def test_every_file_readme_links_exists() -> None:
+    targets = re.findall(r"\]\(([^)#:]+)\)", README)
+    assert "tests/bench/RESULTS.md" in targets
+    assert [target for target in targets if not (ROOT / target).exists()] == []
+
+
+def test_readme_keeps_no_measurement_log() -> None:
+    """Benchmark runs name commits: they belong in tests/bench/RESULTS.md, not in README.md."""
+    assert re.findall(r"`[0-9a-f]{7}`", README) == []
 
 
 def test_given_the_registry_then_readme_lists_every_table_with_its_keys() -> None:
@@ -70,11 +102,14 @@ def test_given_the_code_then_every_name_readme_refers_to_exists() -> None:
 @pytest.mark.e2e
 def test_given_a_fivetran_debug_warehouse_then_the_erd_shows_its_model(cli_runs: CliRuns) -> None:
     model = erd.build_model(erd.warehouse_columns(cli_runs.project.warehouse.path))
-    texts = erd.png_text_chunks(erd.OUTPUT)
-    if erd.model_sha256(model) == texts[erd.HASH_CHUNK]:
+    digest = erd.model_sha256(model)
+    pictures = (erd.OUTPUT, *(part.path for part in erd.PARTS))
+    stale = [p.name for p in pictures if erd.png_text_chunks(p)[erd.HASH_CHUNK] != digest]
+    if not stale:
         return
+    texts = erd.png_text_chunks(erd.OUTPUT)
     shown = {table["name"]: table for table in json.loads(texts[erd.MODEL_CHUNK])["tables"]}
     changed = sorted(
         table["name"] for table in model["tables"] if shown.get(table["name"]) != table
     )
-    pytest.fail(f"Toast_ERD.png is out of date (tables {', '.join(changed)}): run `make erd`")
+    pytest.fail(f"{', '.join(stale)} out of date (tables {', '.join(changed)}): run `make erd`")

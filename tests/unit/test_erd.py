@@ -1,5 +1,6 @@
-"""tests/erd.py's model of the registry, its PNG text chunk reader, and the committed
-Toast_ERD.png against the registry (the columns part needs a sync: tests/e2e/test_docs.py)."""
+"""tests/erd.py: its model of the registry, its PNG text chunk reader, what its pictures show
+(drawn afresh from the committed model's columns, and as committed), and the committed pictures
+against the registry (the columns part needs a sync: tests/e2e/test_docs.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import struct
 import zlib
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests import erd
 from tests.replay import oracle
@@ -68,7 +71,8 @@ def test_every_table_is_in_one_group_of_the_diagram() -> None:
 
 
 def _registry_part(model: dict) -> list[dict]:
-    return [{k: v for k, v in table.items() if k != "columns"} for table in model["tables"]]
+    derived = ("columns", "lookups")  # from a sync's columns
+    return [{k: v for k, v in table.items() if k not in derived} for table in model["tables"]]
 
 
 def test_the_committed_diagram_carries_its_model_and_the_registry_is_unchanged() -> None:
@@ -79,3 +83,133 @@ def test_the_committed_diagram_carries_its_model_and_the_registry_is_unchanged()
         "Toast_ERD.png shows another table registry than connector.py: run `make erd`"
     )
     assert all(table["columns"] for table in committed["tables"])
+
+
+# The lookup joins an analyst needs first (issue 15): they must be in the model and drawn.
+REQUIRED_LOOKUPS = {
+    ("orders_check_selection", "item_id", "menu_item"),
+    ("orders_check_selection", "item_group_id", "menu_group"),
+    ("time_entry", "employee_reference_id", "employee"),
+    ("time_entry", "job_reference_id", "job"),
+    ("shift", "employee_reference_id", "employee"),
+    ("shift", "job_reference_id", "job"),
+    ("orders", "server_id", "employee"),
+}
+
+
+def _committed_model() -> dict[str, Any]:
+    return json.loads(erd.png_text_chunks(erd.OUTPUT)[erd.MODEL_CHUNK])
+
+
+def _model_now() -> dict[str, Any]:
+    """The model of today's registry and rules with the committed sync's columns."""
+    columns = {table["name"]: table["columns"] for table in _committed_model()["tables"]}
+    return erd.build_model(columns)
+
+
+def _drawn(path: Path) -> dict[str, list]:
+    return json.loads(erd.png_text_chunks(path)[erd.DRAWN_CHUNK])
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list]]:
+    """What every picture draws now (file name -> its erd-drawn chunk), drawn at scale 1 into
+    a temporary folder."""
+    directory = tmp_path_factory.mktemp("erd")
+    model = _model_now()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(erd, "OUTPUT", directory / "Toast_ERD.png")
+        patch.setattr(erd, "PARTS_DIRECTORY", directory / "erd")
+        patch.setattr(erd, "SCALE", 1)
+        paths = erd.draw(model)
+    return {path.name: _drawn(path) for path in paths}
+
+
+def _links(drawn: dict[str, list], kind: str) -> set[tuple[str, ...]]:
+    return {tuple(link[1:]) for link in drawn["links"] if link[0] == kind}
+
+
+def test_the_lookups_an_analyst_needs_are_derived_from_the_columns() -> None:
+    derived = {
+        (table["name"], column, target)
+        for table in _model_now()["tables"]
+        for column, target, _ in table["lookups"]
+    }
+    assert derived >= REQUIRED_LOOKUPS
+
+
+def test_every_table_is_in_the_overview_and_in_full_in_exactly_one_part(
+    fresh: dict[str, dict[str, list]],
+) -> None:
+    registry = [table["name"] for table in erd.build_model({})["tables"]]
+    assert sorted(fresh[erd.OUTPUT.name]["tables"]) == sorted(registry)
+    in_parts = Counter(name for part in erd.PARTS for name in fresh[part.path.name]["tables"])
+    assert in_parts == Counter(registry)
+
+
+def test_every_foreign_key_and_lookup_is_drawn(fresh: dict[str, dict[str, list]]) -> None:
+    model = _model_now()
+    overview = fresh[erd.OUTPUT.name]
+    for table in model["tables"]:
+        part = fresh[erd.part_of(table).path.name]
+        for column, target, _ in table["foreign_keys"]:
+            if target == "restaurant":  # one line per group in the overview
+                assert (table["group"], column, target) in _links(overview, "fk")
+            else:
+                assert (table["name"], column, target) in _links(part, "fk")
+        for column, target, _ in table["lookups"]:
+            assert (table["name"], column, target) in _links(part, "lookup")
+            assert (table["name"], column, target) in _links(overview, "lookup")
+    drawn_lookups = set().union(*(_links(drawn, "lookup") for drawn in fresh.values()))
+    assert drawn_lookups >= REQUIRED_LOOKUPS
+
+
+def test_the_committed_pictures_are_those_drawn_now_and_fit_the_readme(
+    fresh: dict[str, dict[str, list]],
+) -> None:
+    committed = [erd.OUTPUT, *sorted(erd.PARTS_DIRECTORY.glob("*.png"))]
+    assert sorted(path.name for path in committed) == sorted(fresh)
+    digest = erd.model_sha256(_committed_model())
+    for path in committed:
+        texts = erd.png_text_chunks(path)
+        assert texts[erd.HASH_CHUNK] == digest, f"{path.name}: run `make erd`"
+        assert _drawn(path) == fresh[path.name], f"{path.name}: run `make erd`"
+        with Image.open(path) as image:
+            assert image.width <= erd.MAX_WIDTH * erd.SCALE, f"{path.name} is too wide"
+
+
+def test_a_box_lists_keys_then_lookups_then_the_analyst_columns_then_the_rest() -> None:
+    table = {
+        "name": "orders_check_selection",
+        "group": "orders",
+        "primary_key": ["id"],
+        "foreign_keys": [["orders_check_id", "orders_check", "id"]],
+        "lookups": [["item_id", "menu_item", "id"]],
+        "declared": [],
+        "columns": [
+            [name, "VARCHAR"]
+            for name in (
+                "id",
+                "orders_check_id",
+                "item_id",
+                "item_entity_type",
+                "created_date",
+                "fulfillment_status",
+                "price",
+                "quantity",
+                "business_date",
+                "_fivetran_synced",
+            )
+        ],
+    }
+    rows = [row.name for row in erd.box_rows(table, limit=8)]
+    assert rows == [
+        "id",
+        "orders_check_id",
+        "item_id",
+        "business_date",
+        "quantity",
+        "price",
+        "created_date",
+        "+ 2 more columns",
+    ]
