@@ -86,6 +86,7 @@ LOOKUPS = {
 # The columns a box shows first, after its keys and lookups, most used first (fnmatch patterns
 # of destination names); then the other columns alphabetically, and NOISE_COLUMNS last.
 ANALYST_COLUMNS = (
+    "restaurant_id",  # with `id`, the key of every lookup join
     "business_date",
     "quantity",
     "*price",
