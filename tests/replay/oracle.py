@@ -436,8 +436,9 @@ def expected_warehouse(
     """Every row that complete syncs from `start` to `now` of `world` must leave.
 
     Scope (as Toast selects): orders and time entries with `start <= modifiedDate < now`;
-    shifts that have an outDate; cash of every business date from `start` to `now` in the
-    restaurant's time zone and closeout hour; configuration, jobs and employees as listed.
+    shifts with `start <= outDate < now` (none without an outDate); cash of every business
+    date from `start` to `now` in the restaurant's time zone and closeout hour; configuration,
+    jobs and employees as listed.
 
     Args:
         restaurants: the configured `restaurantGuids` (restaurant rows then come from the
@@ -531,7 +532,10 @@ def _labor(walk: _Walk, world: World, start: datetime, now: datetime) -> None:
         for override in employee.get("wageOverrides") or ():
             _put(walk, "employee_wage_override", {**flatten(override), **parents})
     for shift in world.labor_candidates(guid, "shifts", start, now):
-        if shift.get("outDate"):  # Toast never returns a shift without a clock-out
+        # Toast never returns a shift without a clock-out; a shift belongs to the range it
+        # clocks out in (one that straddles `start` too).
+        out = shift.get("outDate")
+        if out and start <= _instant(out) < now:
             _put(walk, "shift", {**flatten(shift), **at_restaurant}, _flagged(shift))
     for entry in world.labor_candidates(guid, "timeEntries", start, now):
         if not start <= _instant(entry["modifiedDate"]) < now:

@@ -25,6 +25,7 @@ from tests.fake_toast import (
     R3,
     SPLIT_CHECK_ORDER,
     STRADDLE_CASH_DATE_R2,
+    STRADDLE_SHIFT,
     VOIDED_ORDER,
     FakeToast,
     World,
@@ -158,6 +159,9 @@ def test_the_range_selects_by_modified_date_and_cash_by_business_date() -> None:
     whole = oracle.expected_warehouse(world, START, FIXED_NOW)
     never_out = "a3000000-0001-4000-8000-000000000009"
     assert rows_of(whole, "shift", id=never_out) == []
+    # A shift belongs to the range it clocks out in: in 09-30T22:00Z, out 10-01T06:00Z.
+    assert rows_of(september, "shift", id=STRADDLE_SHIFT) == []
+    assert len(rows_of(october, "shift", id=STRADDLE_SHIFT)) == 1
     # Cash: every recorded business date lies in the range (R2's straddles UTC midnight), and
     # each row carries the date it was asked for.
     for restaurant in (R1, R2):
