@@ -26,7 +26,7 @@ import functools
 import json
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -999,104 +999,3 @@ def _dangling(warehouse: _Reader) -> list[str]:
         if count:
             dangling.append(f"{name}: {count}")
     return dangling
-
-
-# ---------------------------------------------------------------------------------------------
-# Row counts (the earlier oracle; removed once every test compares values)
-# ---------------------------------------------------------------------------------------------
-
-
-def _items(record: dict[str, Any], key: str) -> list[Any]:
-    return record.get(key) or []
-
-
-def _count_modifiers(selection: dict[str, Any]) -> int:
-    return sum(1 + _count_modifiers(modifier) for modifier in _items(selection, "modifiers"))
-
-
-def _discounts(rows: Counter, prefix: str, discounts: Iterable[dict[str, Any]]) -> None:
-    for discount in discounts:
-        rows[prefix] += 1
-        rows[f"{prefix}_trigger"] += len(_items(discount, "triggers"))
-        if prefix == "orders_check_applied_discount":
-            rows[f"{prefix}_combo_item"] += len(_items(discount, "comboItems"))
-
-
-def order_rows(order: dict[str, Any]) -> Counter:
-    """Rows one order must produce, per table."""
-    rows: Counter = Counter(orders=1)
-    rows["orders_pricing_feature"] += len(set(_items(order, "pricingFeatures")))
-    for check in _items(order, "checks"):
-        rows["orders_check"] += 1
-        for selection in _items(check, "selections"):
-            rows["orders_check_selection"] += 1
-            rows["orders_check_selection_modifier"] += _count_modifiers(selection)
-            rows["orders_check_selection_applied_tax"] += len(_items(selection, "appliedTaxes"))
-            _discounts(
-                rows,
-                "orders_check_selection_applied_discount",
-                _items(selection, "appliedDiscounts"),
-            )
-        _discounts(rows, "orders_check_applied_discount", _items(check, "appliedDiscounts"))
-        rows["orders_check_applied_service_charge"] += len(_items(check, "appliedServiceCharges"))
-        rows["payment"] += len(_items(check, "payments"))
-        rows["orders_check_payment"] += len(_items(check, "payments"))
-    return rows
-
-
-def _ts(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00").replace("+0000", "+00:00"))
-
-
-def expected_rows(world: World, start: datetime, now: datetime) -> Counter:
-    """Rows per table that one complete sync from `start` to `now` must leave."""
-    rows: Counter = Counter()
-    for partner in world.restaurants:
-        guid = partner["restaurantGuid"]
-        if guid in world.disconnected:
-            continue
-        rows["restaurant"] += 1
-        for endpoint, objects in world.config.get(guid, {}).items():
-            rows[CONFIG_TABLES[endpoint]] += len(objects)
-        labor = world.labor.get(guid, {})
-        rows["job"] += len(labor.get("jobs", []))
-        for employee in labor.get("employees", []):
-            rows["employee"] += 1
-            rows["employee_job_reference"] += len(_items(employee, "jobReferences"))
-            rows["employee_wage_override"] += len(_items(employee, "wageOverrides"))
-        rows["shift"] += sum(1 for shift in labor.get("shifts", []) if shift.get("outDate"))
-        for entry in labor.get("timeEntries", []):
-            if start <= _ts(entry["modifiedDate"]) < now:
-                rows["time_entry"] += 1
-                rows["break"] += len(_items(entry, "breaks"))
-        cash = world.cash.get(guid, {})
-        rows["cash_entry"] += sum(len(v) for v in cash.get("entries", {}).values())
-        rows["cash_deposit"] += sum(len(v) for v in cash.get("deposits", {}).values())
-        for order in world.orders.get(guid, []):
-            if start <= _ts(order["modifiedDate"]) < now:
-                rows.update(order_rows(order))
-    return rows
-
-
-def deleted_guids(world: World) -> dict[str, set[str]]:
-    """Objects Toast flags `deleted: true`, per table (they must end `_fivetran_deleted`)."""
-    flagged: dict[str, set[str]] = {"orders": set(), "orders_check": set(), "job": set()}
-    flagged.update({"employee": set(), "shift": set(), "time_entry": set()})
-    for guid, orders in world.orders.items():
-        if guid in world.disconnected:
-            continue
-        for order in orders:
-            if order.get("deleted"):
-                flagged["orders"].add(order["guid"])
-            flagged["orders_check"].update(
-                check["guid"] for check in _items(order, "checks") if check.get("deleted")
-            )
-    for guid, labor in world.labor.items():
-        if guid in world.disconnected:
-            continue
-        for kind, table in (("jobs", "job"), ("employees", "employee"), ("shifts", "shift")):
-            flagged[table].update(o["guid"] for o in labor.get(kind, []) if o.get("deleted"))
-        flagged["time_entry"].update(
-            o["guid"] for o in labor.get("timeEntries", []) if o.get("deleted")
-        )
-    return flagged
