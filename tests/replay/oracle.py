@@ -550,7 +550,9 @@ def _flagged(obj: Mapping[str, Any]) -> bool:
     return obj.get("deleted") is True
 
 
-def cash_business_dates(world: World, restaurant: str, start: datetime, now: datetime) -> list:
+def cash_business_dates(
+    world: World, restaurant: str, start: datetime, now: datetime
+) -> list[str]:
     """Business dates (yyyymmdd) from `start` to just before `now` at the restaurant."""
     general = (world.restaurant_info.get(restaurant) or {}).get("general") or {}
     zone = ZoneInfo(general.get("timeZone") or "UTC")
