@@ -29,13 +29,13 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 
 from tests.fake_toast import CONFIG_ENDPOINTS, World
+from tests.fake_toast.world import business_date_of, parse_business_date
 
 CONFIG_TABLES = {
     "alternatePaymentTypes": "alternate_payment_types",
@@ -263,7 +263,8 @@ class Json:
 
 def parse_instant(text: str) -> datetime | None:
     """An aware UTC datetime of an ISO-8601 timestamp with an offset (`Z`, `+0000`, `+00:00`;
-    `T` or a space), or None for any other text."""
+    `T` or, as the partners API may send, a space: toast_api.md §2), or None for any other
+    text. (The fake's `parse_ts` takes only `T` and raises for other text.)"""
     match = _TIMESTAMP.match(text)
     if match is None:
         return None
@@ -553,15 +554,14 @@ def _flagged(obj: Mapping[str, Any]) -> bool:
 def cash_business_dates(
     world: World, restaurant: str, start: datetime, now: datetime
 ) -> list[str]:
-    """Business dates (yyyymmdd) from `start` to just before `now` at the restaurant."""
+    """Business dates (yyyymmdd) from `start` to just before `now` at the restaurant (its time
+    zone and closeout hour, as the fake's `business_date_of` reckons them)."""
     general = (world.restaurant_info.get(restaurant) or {}).get("general") or {}
-    zone = ZoneInfo(general.get("timeZone") or "UTC")
-    closeout = timedelta(hours=int(general.get("closeoutHour") or 0))
-
-    def business_day(moment: datetime) -> date:
-        return (moment.astimezone(zone).replace(tzinfo=None) - closeout).date()
-
-    first, last = business_day(start), business_day(now - timedelta(microseconds=1))
+    zone, closeout = general.get("timeZone") or "UTC", int(general.get("closeoutHour") or 0)
+    first, last = (
+        parse_business_date(str(business_date_of(moment, zone, closeout)))
+        for moment in (start, now - timedelta(microseconds=1))
+    )
     return [(first + timedelta(days=n)).strftime("%Y%m%d") for n in range((last - first).days + 1)]
 
 
