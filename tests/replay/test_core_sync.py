@@ -13,7 +13,6 @@ from tests.conftest import (
     FIXED_NOW,
     Project,
     SyncResult,
-    Warehouse,
     make_configuration,
     virtual_time,
 )
@@ -61,9 +60,8 @@ def first_sync(tmp_path_factory: pytest.TempPathFactory) -> tuple[SyncResult, Fa
 
 def test_every_contract_table_has_exactly_the_rows_of_the_source(first_sync) -> None:
     result, server = first_sync
-    expected = oracle.expected_rows(server.world, START, now_utc())
-    actual = {table: result.warehouse.count(table) for table in expected}
-    assert actual == dict(expected)
+    expected = oracle.expected_warehouse(server.world, START, now_utc())
+    oracle.assert_warehouse_matches(result.warehouse, expected)  # every row, every value
     assert result.warehouse.tables() >= set(oracle.CONFIG_TABLES.values()) | {"orders"}
 
 
@@ -92,7 +90,9 @@ def test_foreign_keys_resolve(first_sync) -> None:
 
 def test_objects_toast_flags_deleted_end_soft_deleted_and_voided_stay(first_sync) -> None:
     result, server = first_sync
-    for table, guids in oracle.deleted_guids(server.world).items():
+    expected = oracle.expected_warehouse(server.world, START, now_utc())
+    for table in ("orders", "orders_check", "job", "employee", "shift", "time_entry"):
+        guids = {row.values["id"] for row in expected.rows[table] if row.deleted}
         assert guids, f"the recorded world should delete something in {table}"
         assert result.warehouse.ids(table, deleted=True) == guids, table
     voided = result.warehouse.row("orders", VOIDED_ORDER)
@@ -249,7 +249,8 @@ def test_given_synced_when_the_source_changes_then_the_second_sync_fetches_only_
     with FakeToast(world=world) as server:
         configuration = make_configuration(server)
         first = project.sync(configuration)
-        assert first.warehouse.count("restaurant") == 2
+        before = oracle.expected_warehouse(world, START, now_utc())  # without R3
+        oracle.assert_warehouse_matches(first.warehouse, before)
         cursor = connector.parse_timestamp(first.state["restaurants"][R1]["cursor"])
 
         changed = toast_time(now_utc() - timedelta(seconds=1))
@@ -266,7 +267,10 @@ def test_given_synced_when_the_source_changes_then_the_second_sync_fetches_only_
         second = project.sync(configuration)
 
     warehouse = second.warehouse
-    assert warehouse.count("restaurant") == 3
+    # Every row of the changed world, R3's included; what the change removed, soft-deleted.
+    oracle.assert_warehouse_matches(
+        warehouse, oracle.expected_warehouse(world, START, now_utc(), earlier=before)
+    )
     assert warehouse.row("orders_check_selection", removed_selection["guid"])["_fivetran_deleted"]
     for guid in removed_modifiers:
         assert warehouse.row("orders_check_selection_modifier", guid)["_fivetran_deleted"]
@@ -276,10 +280,6 @@ def test_given_synced_when_the_source_changes_then_the_second_sync_fetches_only_
         removed_item,
         R1,
     ) == [(True,)]
-    expected = oracle.expected_rows(world, START, now_utc())
-    live = {table: count_live(warehouse, table) for table in expected}
-    flagged = oracle.deleted_guids(world)
-    assert live == {t: n - len(flagged.get(t, ())) for t, n in expected.items()}
 
     r1_orders = [r for r in server.requests_to("/orders/v2/ordersBulk") if r.restaurant == R1]
     assert [r.params["startDate"] for r in r1_orders] == [
@@ -290,15 +290,13 @@ def test_given_synced_when_the_source_changes_then_the_second_sync_fetches_only_
     assert server.logins == logins_before  # the token cached in state was reused
 
 
-def count_live(warehouse: Warehouse, table: str) -> int:
-    return warehouse.count(table, deleted=False)
-
-
 def test_configured_restaurant_guids_replace_the_partners_api(
     project: Project, toast: FakeToast, no_wait: list[float]
 ) -> None:
     result = project.sync(make_configuration(toast, restaurantGuids=f"{R2}"))
     assert toast.requests_to("/partners/v1/restaurants") == []
+    expected = oracle.expected_warehouse(toast.world, START, now_utc(), restaurants=[R2])
+    oracle.assert_warehouse_matches(result.warehouse, expected)  # no partners record columns
     assert result.warehouse.ids("restaurant") == {R2}
     assert result.warehouse.row("restaurant", R2)["time_zone"] == "America/Los_Angeles"
     assert {r.restaurant for r in toast.requests if r.restaurant} == {R2}

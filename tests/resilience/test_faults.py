@@ -12,15 +12,25 @@ import itertools
 import json
 import threading
 import time
+from datetime import datetime, timezone
 
 import pytest
 
 import connector
-from tests.conftest import FERNET_KEY, Project, make_configuration, virtual_time
+from tests.conftest import (
+    FERNET_KEY,
+    FIXED_NOW,
+    INITIAL_SYNC_START,
+    Project,
+    make_configuration,
+    virtual_time,
+)
 from tests.fake_toast import R1, R2, R3, FakeToast, Fault, World
 from tests.fake_toast.builders import bulk_orders
+from tests.replay import oracle
 
 ORDERS_BULK = r"^/orders/v2/ordersBulk$"
+START = datetime.fromisoformat(INITIAL_SYNC_START.replace("Z", "+00:00"))
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +38,15 @@ def clean_snapshot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[t
     """The warehouse of an undisturbed sync of the recorded world."""
     with FakeToast(world=World.load()) as server, virtual_time():
         project = Project(tmp_path_factory.mktemp("clean") / "project")
-        return project.sync(make_configuration(server)).warehouse.snapshot()
+        warehouse = project.sync(make_configuration(server)).warehouse
+    # The run the faulty ones are compared with equals the source, value for value.
+    oracle.assert_warehouse_matches(warehouse, expected(server.world))
+    return warehouse.snapshot()
+
+
+def expected(world: World, restaurants: list[str] | None = None) -> oracle.Expected:
+    """Every row a sync of `world` from INITIAL_SYNC_START to FIXED_NOW must leave."""
+    return oracle.expected_warehouse(world, START, FIXED_NOW, restaurants=restaurants)
 
 
 def statuses(server: FakeToast, path: str) -> list[int | str]:
@@ -45,7 +63,7 @@ def test_given_429_bursts_with_retry_after_then_the_client_waits_and_loses_nothi
     result = project.sync(make_configuration(toast, restaurantGuids=R3))
 
     assert statuses(toast, "/orders/v2/ordersBulk")[:4] == [429, 429, 429, 200]
-    assert result.warehouse.count("orders") == len(toast.world.orders[R3])
+    oracle.assert_warehouse_matches(result.warehouse, expected(toast.world, [R3]))
     # Every thread of the location waits out the pause (the cash side pool too): at least one
     # wait per 429, none longer than Retry-After.
     assert sum(1 for wait in no_wait if wait >= 6.9) >= 3, no_wait
@@ -61,7 +79,7 @@ def test_given_429_with_only_a_reset_header_then_the_client_waits_until_the_rese
 
     result = project.sync(make_configuration(toast, restaurantGuids=R3))
 
-    assert result.warehouse.count("orders") == len(toast.world.orders[R3])
+    oracle.assert_warehouse_matches(result.warehouse, expected(toast.world, [R3]))
     long_waits = [wait for wait in no_wait if wait >= 20]
     assert long_waits, no_wait
     assert max(long_waits) <= 31
@@ -256,6 +274,9 @@ def test_given_an_orders_bulk_spacing_then_order_pages_are_that_far_apart_and_al
             warehouses.append(project.sync(configuration).warehouse.snapshot())
             times.append([r.time for r in server.requests if r.path == "/orders/v2/ordersBulk"])
     assert warehouses[0] == warehouses[1]  # the same rows, only slower
+    start = datetime(2026, 10, 27, tzinfo=timezone.utc)
+    all_orders = oracle.expected_warehouse(world, start, FIXED_NOW, restaurants=[R1])
+    oracle.assert_warehouse_matches(project.warehouse, all_orders)
     assert len(times[1]) >= 5  # 450 orders: at least five pages
     gaps = [later - earlier for earlier, later in itertools.pairwise(sorted(times[1]))]
     assert min(gaps) >= 1.0
