@@ -2437,12 +2437,14 @@ class RestaurantSync:
         put: Callable[[Any], None],
         side_pool: Executor,
         now: datetime,
+        history_start: datetime,
     ) -> None:
         self.client = client
         self.restaurant = restaurant
         self.put = put
         self.side_pool = side_pool
         self.now = now
+        self.history_start = history_start  # initialSyncStart: nothing that ended before it
         self._cash_dates_done: set[tuple[str, str]] = set()
         self._refusals: Counter[str] = Counter()  # refusals in a row, per endpoint path
         self._last_refusal: dict[str, str] = {}
@@ -2727,8 +2729,15 @@ class RestaurantSync:
                 "startDate": format_timestamp(range_start),
                 "endDate": format_timestamp(range_end),
             }
-            rows = _rows_of(endpoint.table, self._get(endpoint, params), self.restaurant.guid)
-            self.put(Batch(self.restaurant.guid, rows))
+            shifts = [
+                shift
+                for shift in self._get(endpoint, params)
+                if not shift.get("outDate")
+                or parse_timestamp(shift["outDate"]) >= self.history_start
+            ]  # the overlap reaches a week before initialSyncStart: not a shift that ended there
+            self.put(
+                Batch(self.restaurant.guid, _rows_of(endpoint.table, shifts, self.restaurant.guid))
+            )
 
     def _cash_days(self, endpoint: Endpoint, window: Window, resuming: bool) -> list[str]:
         """The window's business days not fetched yet in this sync (a day across a window edge
@@ -3021,7 +3030,7 @@ def sync_restaurant(
     with ThreadPoolExecutor(
         _SIDE_REQUESTS_PER_RESTAURANT, thread_name_prefix="toast-side"
     ) as pool:
-        worker = RestaurantSync(client, restaurant, put, pool, now)
+        worker = RestaurantSync(client, restaurant, put, pool, now, settings.initial_sync_start)
         worker.retry_debts(plan.debts, shifts_from=plan.cursor)
         owed = {debt.endpoint: debt for debt in plan.debts if debt.start is None}
         worker.once_per_sync(plan.config_since - overlap if plan.config_since else None, owed)

@@ -59,6 +59,9 @@ def rows(warehouse: Warehouse, deleted: bool = False) -> dict[str, set[tuple]]:
     """Every table's live (or soft-deleted) rows, all columns but the Fivetran ones."""
     found: dict[str, set[tuple]] = {}
     for table in sorted(warehouse.tables()):
+        if "_fivetran_deleted" not in warehouse.columns(table):  # declared, never written
+            found[table] = set()
+            continue
         columns = [c for c in sorted(warehouse.columns(table)) if not c.startswith("_fivetran")]
         selected = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in columns)
         where = "_fivetran_deleted" if deleted else "NOT _fivetran_deleted"
