@@ -392,13 +392,9 @@ class _OrderMaker:
             appliedDiscounts=discounts,
             appliedServiceCharges=charges,
         )
-        extra = sum(c["chargeAmount"] for c in charges) - sum(
-            d["discountAmount"] for d in discounts
-        )
-        extra_tax = sum(t["taxAmount"] for c in charges for t in c["appliedTaxes"])
-        check["amount"] = round(check["amount"] + extra, 2)
-        check["taxAmount"] = round(check["taxAmount"] + extra_tax, 2)
-        check["totalAmount"] = round(check["amount"] + check["taxAmount"], 2)
+        for discount in discounts:
+            _spread_check_discount(discount, selections)
+        _total_check(check)
         check["payments"] = self.payments(check_guid, check["totalAmount"])
         return check
 
@@ -422,14 +418,21 @@ class _OrderMaker:
             modifiers=modifiers,
             applied_taxes=taxes,
             created=self.opened,
+            receiptLinePrice=price,  # one unit, without modifiers (orders.yaml)
+            preDiscountPrice=amount,
         )
+        if quantity != 1.0:
+            _scale_modifiers(selection["modifiers"], quantity)
         if rng.random() < 0.02:
             selection.update(
                 voided=True, voidDate=self.closed, voidBusinessDate=self.business_date
             )
             selection["voidReason"] = b.ref(self.cfg("voidReasons", 1), "VoidReason")
         if rng.random() < 0.05:
-            selection["appliedDiscounts"] = [self.selection_discount(selection)]
+            discount = self.selection_discount(selection)
+            discount["nonTaxDiscountAmount"] = discount["discountAmount"]  # not tax-inclusive
+            selection["appliedDiscounts"] = [discount]
+            _discount_selection(selection, discount["discountAmount"])
         return selection
 
     def applied_taxes(self, amount: float) -> list[Record]:
@@ -506,7 +509,9 @@ class _OrderMaker:
         """One payment, or a split of two, covering the check total."""
         rng = self.rng
         shares = (
-            [total] if rng.random() < 0.8 else [round(total / 2, 2), round(total - total / 2, 2)]
+            [total]
+            if rng.random() < 0.8
+            else [round(total / 2, 2), round(total - round(total / 2, 2), 2)]
         )
         payments = []
         for share in shares:
@@ -544,6 +549,55 @@ class _OrderMaker:
                 reason=self.cfg("voidReasons", 1),
                 voided=format_ts(self.key.modified),
             )
+
+
+def _scale_modifiers(modifiers: list[Record], quantity: float) -> None:
+    """Modifiers of an item ordered `quantity` times are ordered as often: their `price` is the
+    line's, so the item's `preDiscountPrice` = `receiptLinePrice` x quantity + modifier prices."""
+    for modifier in modifiers:
+        modifier["quantity"] = quantity
+        for field in ("price", "preDiscountPrice"):
+            modifier[field] = round(modifier[field] * quantity, 2)
+        _scale_modifiers(modifier["modifiers"], quantity)
+
+
+def _discount_selection(selection: Record, amount: float) -> None:
+    """Take a discount off a selection's net `price` (orders.yaml: `price` is after item and
+    check discounts; `preDiscountPrice` stays) and recompute its taxes on the new price."""
+    selection["price"] = round(selection["price"] - amount, 2)
+    for tax in selection["appliedTaxes"]:
+        tax["taxAmount"] = round(selection["price"] * tax["rate"], 2)
+    selection["tax"] = round(sum(tax["taxAmount"] for tax in selection["appliedTaxes"]), 2)
+
+
+def _spread_check_discount(discount: Record, selections: list[Record]) -> None:
+    """Spread a check-level discount over the live selections it was triggered by (else every
+    live selection), pro rata to their prices: Toast's selection `price` includes the share."""
+    triggered = {trigger["selection"]["guid"] for trigger in discount["triggers"]}
+    live = [s for s in selections if not s.get("voided")]
+    targets = [s for s in live if s["guid"] in triggered] or live
+    base = sum(s["price"] for s in targets)
+    amount = min(discount["discountAmount"], base)
+    discount["discountAmount"] = discount["nonTaxDiscountAmount"] = amount
+    left = amount
+    for number, selection in enumerate(targets, start=1):
+        share = left if number == len(targets) else round(amount * selection["price"] / base, 2)
+        left = round(left - share, 2)
+        _discount_selection(selection, share)
+
+
+def _total_check(check: Record) -> None:
+    """A check's amounts as orders.yaml defines them: `amount` = live selections' prices and
+    non-gratuity service charges; `taxAmount` = their taxes and the charges' taxes;
+    `totalAmount` adds the gratuity (what the payments cover, tips excluded)."""
+    live = [s for s in check["selections"] if not s.get("voided")]
+    charges = check["appliedServiceCharges"]
+    gratuity = sum(c["chargeAmount"] for c in charges if c.get("gratuity"))
+    other_charges = sum(c["chargeAmount"] for c in charges if not c.get("gratuity"))
+    charge_tax = sum(t["taxAmount"] for c in charges for t in c.get("appliedTaxes") or [])
+    check["amount"] = round(sum(s["price"] for s in live) + other_charges, 2)
+    check["taxAmount"] = round(sum(s["tax"] for s in live) + charge_tax, 2)
+    check["totalAmount"] = round(check["amount"] + gratuity + check["taxAmount"], 2)
 
 
 def _chain_price(modifiers: list[Record]) -> float:
