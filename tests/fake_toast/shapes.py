@@ -46,6 +46,7 @@ _SALES_CATEGORY = "c0000009-0002-4000-8000-000000000001"
 _TAX_RATE = "c0000012-0002-4000-8000-000000000001"
 _GIFT_CERTIFICATE = "c0000001-0002-4000-8000-000000000001"
 _SERVER = "a2000000-0002-4000-8000-000000000001"
+_CASH_DRAWER = "c0000017-0002-4000-8000-000000000001"
 
 
 def _guid(prefix: str, number: int) -> str:
@@ -96,7 +97,7 @@ def _selection(number: int) -> dict[str, Any]:
         applied_taxes=[tax],
         created=OPENED,
         preDiscountPrice=total,
-        receiptLinePrice=total,
+        receiptLinePrice=_money(price),  # one unit, without modifiers (orders.yaml)
         seatNumber=number % 8 + 1,
         externalId=f"{number:06d}",  # digit-only, leading zeros
         salesCategory=b.config_ref(_SALES_CATEGORY, "SalesCategory"),
@@ -114,7 +115,17 @@ def _payments(total: float) -> list[dict[str, Any]]:
     rest: amounts and tips as integers where they are whole."""
     first, second, third = 400, 1250.5, 600
     shares = [
-        ("CASH", first, 0, {"cardType": None, "cardEntryMode": None, "last4Digits": None}),
+        (
+            "CASH",
+            first,
+            0,
+            {
+                "cardType": None,
+                "cardEntryMode": None,
+                "last4Digits": None,
+                "cashDrawer": b.ref(_CASH_DRAWER, "CashDrawer"),
+            },
+        ),
         ("CREDIT", second, 25, {"cardType": "AMEX", "last4Digits": "0005"}),
         ("GIFTCARD", third, 7.5, {"cardType": None, "last4Digits": "0317"}),
         ("OTHER", round(total - first - second - third, 2), 0, {"cardType": None}),
