@@ -47,14 +47,24 @@ _MENU = (
     ("Cobb Salad", 12.75),
     ("Margherita Pizza", 16.0),
     ("Chicken Sandwich", 14.0),
-    ("Tomato Soup", 7.5),
-    ("Fries", 5.5),
-    ("Lemonade", 3.75),
+    ("Soupe à l'oignon", 7.5),  # names in any script, as real menus have them
+    ("بطاطا مقلية", 5.5),
+    ("🍋 Lemonade", 3.75),
 )
 _MODIFIERS = (("Add Bacon", 2.0), ("Extra Sauce", 0.5), ("Spicy", 0.0), ("Gluten-Free Bun", 1.5))
 _ENDPOINT_POSITIONS = {endpoint: n for n, endpoint in enumerate(CONFIG_ENDPOINTS, start=1)}
 _FIRST_NAMES = ("Ava", "Ben", "Cleo", "Dev", "Eli", "Fay", "Gus", "Hana")
 _LAST_NAMES = ("Adler", "Brooks", "Cruz", "Diaz", "Ellis", "Fong", "Gray", "Hale")
+
+
+def _whole(amount: float) -> float | int:
+    """A whole amount as Toast sends it in many objects: an integer (12, beside 12.5)."""
+    return int(amount) if float(amount).is_integer() else amount
+
+
+def _device(restaurant: int, order: int) -> dict[str, str]:
+    """A POS device: a hex id, all digits now and then (`00000123`)."""
+    return {"id": f"{restaurant:02x}{order % 4096:06x}"}
 
 
 def generated_restaurant_guid(index: int) -> str:
@@ -369,12 +379,26 @@ class _OrderMaker:
             table=b.ref(self.cfg("tables", rng.randint(1, 3)), "Table"),
             revenueCenter=b.ref(self.cfg("revenueCenters", 1), "RevenueCenter"),
             server=b.ref(_employee_guid(self.profile.index, rng.randint(1, 6)), "RestaurantUser"),
+            createdDevice=_device(self.profile.index, self.key.index),
+            lastModifiedDevice=_device(self.profile.index, self.key.index + 1),
             voided=voided,
             voidDate=modified if voided else None,
             voidBusinessDate=business_date if voided else None,
             deleted=deleted,
             deletedDate=modified if deleted else None,
+            **self.real_shapes(),
         )
+
+    def real_shapes(self) -> Record:
+        """Now and then what real orders carry beyond the spec: an empty object where the spec
+        shows one, and fields no spec lists (tests/fake_toast/shapes.py)."""
+        shapes: Record = {}
+        if self.key.index % 5 == 0:
+            shapes["curbsidePickupInfo"] = {}
+        if self.key.index % 7 == 0:
+            shapes["kitchenTicket"] = {"station": "Grill", "course": "Main"}
+            shapes["channelName"] = "Online ordering"
+        return shapes
 
     def check(self, number: int) -> Record:
         """A check with 1-4 selections, sometimes a discount and a gratuity, and payments."""
@@ -413,13 +437,13 @@ class _OrderMaker:
             self.guid(0x5E),
             item=self.cfg("menuItems", number),
             name=name,
-            price=amount,
+            price=_whole(amount),
             quantity=quantity,
             modifiers=modifiers,
             applied_taxes=taxes,
             created=self.opened,
-            receiptLinePrice=price,  # one unit, without modifiers (orders.yaml)
-            preDiscountPrice=amount,
+            receiptLinePrice=_whole(price),  # one unit, without modifiers (orders.yaml)
+            preDiscountPrice=_whole(amount),
         )
         if quantity != 1.0:
             _scale_modifiers(selection["modifiers"], quantity)
@@ -514,17 +538,27 @@ class _OrderMaker:
             else [round(total / 2, 2), round(total - round(total / 2, 2), 2)]
         )
         payments = []
-        for share in shares:
+        for number, share in enumerate(shares):
+            # A split check is paid two ways: a card, then cash or a gift card.
+            tender = ("CREDIT", "CASH" if self.key.index % 2 else "GIFTCARD")[number]
             payment = b.make_payment(
                 self.guid(0x9A),
                 order_guid=self.key.guid,
                 check_guid=check_guid,
                 amount=share,
                 paid=self.closed,
-                tip=round(share * rng.choice((0.0, 0.15, 0.18, 0.2)), 2),
+                tip=_whole(round(share * rng.choice((0.0, 0.15, 0.18, 0.2)), 2)),
                 paidBusinessDate=self.business_date,
                 server=None,
+                type=tender,
+                **({} if tender == "CREDIT" else {"cardType": None, "cardEntryMode": None}),
+                **(
+                    {"cashDrawer": b.ref(self.cfg("cashDrawers", 1), "CashDrawer")}
+                    if tender == "CASH"
+                    else {}
+                ),
             )
+            payment["amount"] = _whole(payment["amount"])
             self.maybe_refund_or_void(payment)
             payments.append(payment)
         return payments

@@ -329,4 +329,9 @@ def _read_cash(directory: Path) -> dict[str, dict[str, list[dict[str, Any]]]]:
 
 
 def _read_orders(path: Path) -> list[dict[str, Any]]:
-    return _read_json(path) if path.exists() else []
+    """`<guid>.json`, then any `<guid>.<part>.json` beside it (orders written by a script, such
+    as tests/fake_toast/shapes.py)."""
+    orders = _read_json(path) if path.exists() else []
+    for part in sorted(path.parent.glob(f"{path.stem}.*.json")):
+        orders.extend(_read_json(part))
+    return orders

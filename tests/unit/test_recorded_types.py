@@ -111,13 +111,22 @@ def takes(kind: str, value: Any, column: tuple[str, str]) -> bool:
     return kind == c._JSON and isinstance(value, (list, dict))
 
 
+# Fields no spec lists, which the recorded world sends as Toast sends fields it added before its
+# specs show them (tests/fake_toast/shapes.py): they land with inferred types, undeclared.
+NOT_IN_ANY_SPEC = {
+    ("orders", "channelName"),
+    ("orders", "kitchenTicketStation"),
+    ("orders", "kitchenTicketCourse"),
+}
+
+
 @pytest.mark.parametrize("rows", [recorded, generated], ids=["recorded", "generated"])
 def test_every_value_toast_sends_has_a_declared_column_that_takes_it(rows) -> None:
     problems: set[str] = set()
     for table, row in rows():
         for name, value in row.items():
             kind = table.columns.get(name)
-            if value is None:
+            if value is None or (table.name, name) in NOT_IN_ANY_SPEC:
                 continue
             if kind is None:
                 problems.add(f"{table.name}.{name} undeclared ({value!r})")
