@@ -48,6 +48,7 @@ GROUP_OF_API = {
     "labor": "labor",
     "cashmgmt": "cash",
     "orders": "orders",
+    "menus": "menus",
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -213,6 +214,7 @@ COLORS = {
     "labor": ("#2e7d32", "#e8f5e9"),
     "cash": ("#a05a00", "#fff3e0"),
     "orders": ("#1f4e99", "#e3ecf9"),
+    "menus": ("#6a1b9a", "#f3e5f5"),
 }
 INK = "#263238"
 MUTED = "#607d8b"
@@ -509,9 +511,11 @@ def draw(model: Mapping[str, Any], output: Path) -> None:
     children = tree_children()
     groups = {
         name: make_group(name, boxes, children)
-        for name in ("configuration", "orders", "labor", "cash")
+        for name in ("configuration", "orders", "labor", "cash", "menus")
     }
-    config, orders, labor, cash = (groups[n] for n in ("configuration", "orders", "labor", "cash"))
+    config, orders, labor, cash, menus = (
+        groups[n] for n in ("configuration", "orders", "labor", "cash", "menus")
+    )
 
     restaurant = boxes[connector.RESTAURANT.name]
     restaurant.x, restaurant.y = MARGIN, TOP
@@ -523,10 +527,12 @@ def draw(model: Mapping[str, Any], output: Path) -> None:
     layout_forest(orders, [connector.ORDERS.name], children, side_by_side=False)
     labor.x, labor.y = MARGIN, max(orders.bottom, cash.bottom) + GROUP_GAP
     layout_forest(labor, roots(labor, children), children, side_by_side=True)
+    menus.x, menus.y = MARGIN, labor.bottom + GROUP_GAP
+    layout_forest(menus, roots(menus, children), children, side_by_side=True)
 
     canvas = Canvas(
-        max(orders.right, labor.right) + MARGIN,
-        max(labor.bottom, orders.bottom) + MARGIN,
+        max(orders.right, labor.right, menus.right) + MARGIN,
+        max(menus.bottom, orders.bottom) + MARGIN,
         fonts,
     )
     title(canvas, len(boxes))
@@ -551,6 +557,7 @@ GROUP_TITLES = {
     "orders": "ORDERS  (/orders/v2/ordersBulk)",
     "labor": "LABOR  (/labor/v1)",
     "cash": "CASH  (/cashmgmt/v1)",
+    "menus": "PUBLISHED MENU  (/menus/v2/menus)",
 }
 
 

@@ -22,7 +22,9 @@ def recorded_rows() -> Iterator[tuple[c.Table, dict[str, Any]]]:
     for guid in world.restaurant_info:
         partner = next(p for p in world.restaurants if p["restaurantGuid"] == guid)
         yield c.RESTAURANT, c.build_restaurant_row(guid, partner, world.restaurant_info[guid])
-    config_tables = {e.path.rsplit("/", 1)[-1]: e.table for e in c.ONCE_PER_SYNC}
+    config_tables = {
+        e.path.rsplit("/", 1)[-1]: e.table for e in c.ONCE_PER_SYNC if e.walk == "config"
+    }
     labor = {
         "jobs": c.JOB,
         "employees": c.EMPLOYEE,
@@ -48,6 +50,10 @@ def recorded_rows() -> Iterator[tuple[c.Table, dict[str, Any]]]:
     for orders in world.orders.values():
         for order in orders:
             yield from c.explode(c.ORDERS, order, context)
+    for tip in world.tip_withholding.values():
+        yield from c.explode(c.TIP_WITHHOLDING, tip, context)
+    for guid, document in world.menus.items():
+        yield from c.explode_published_menus(document, guid)
 
 
 def test_every_float_timestamp_and_digit_text_is_declared() -> None:
