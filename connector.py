@@ -2546,7 +2546,10 @@ class RestaurantSync:
         self.put(StateUpdate(self.restaurant.guid, {"schedule": pack_schedule(schedule)}, keys))
 
     def _confirm_removed(self, guids: list[str]) -> set[str]:
-        """Of `guids`, those Toast no longer returns by id (_SHIFT_IDS_PER_REQUEST at a time)."""
+        """Of `guids`, those Toast no longer returns by id (_SHIFT_IDS_PER_REQUEST at a time);
+        none while Toast refuses shifts."""
+        if self._paused(_SHIFTS) is not None:
+            return set()
         removed = set(guids)
         for first in range(0, len(guids), _SHIFT_IDS_PER_REQUEST):
             chunk = guids[first : first + _SHIFT_IDS_PER_REQUEST]
