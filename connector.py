@@ -66,6 +66,13 @@ _SHIFT_EDGE_OVERLAP_HOURS = 7 * 24
 # Toast has no modified-date filter for shifts, so edits and deletes are only seen by re-reading:
 # every sync re-reads this many days before its restaurant's cursor.
 _SHIFT_REREAD_DAYS = 30
+# Shifts are the schedule: every sync also reads them this far ahead of now (configuration key
+# `scheduleHorizonDays`, 0 to 90), so next weeks' schedule lands and a shift removed from it is
+# deleted (README, Scheduled shifts).
+_DEFAULT_SCHEDULE_HORIZON_DAYS = 14
+_MAX_SCHEDULE_HORIZON_DAYS = 90
+# Shift ids per `shiftIds` lookup (toast_api.md §6.6; labor spec: at most 100).
+_SHIFT_IDS_PER_REQUEST = 100
 # Cash entries are added to a business day until it closes; a resumed sync re-reads the last few.
 _CASH_REREAD_BUSINESS_DAYS = 3
 # ordersBulk returns at most 100 orders per page (toast_api.md §3).
@@ -104,6 +111,9 @@ _DEFAULT_RETRY_AFTER_SECONDS = 5
 # minutes across all APIs, 5 requests/s on ordersBulk. The client keeps under them by itself.
 _LOCATION_LIMITS = ((20, 1.0), (10_000, 900.0))
 _ORDERS_BULK_LIMIT = (5, 1.0)
+# The menus API serves the published menu document at most once per second per location; its
+# metadata endpoint has the default limit (toast_api.md §4, §6.5).
+_MENUS_LIMIT = (1, 1.0)
 # `ordersBulkSpacingSeconds`: one version of Toast's rate-limit page also asks historical pulls
 # to space ordersBulk calls 5-10 s apart (toast_api.md §4). Off by default; at most a minute.
 _MAX_ORDERS_BULK_SPACING_SECONDS = 60.0
@@ -1011,6 +1021,184 @@ CONFIG_TABLES: dict[str, Table] = {
 }
 
 
+# /config/v2/tipWithholding: one object per restaurant (config.yaml TipWithholding), so the
+# restaurant is its key; its guid lands in `id`.
+TIP_WITHHOLDING = Table(
+    name="tip_withholding",
+    primary_key=("restaurantId",),
+    foreign_keys=("restaurantId",),
+    columns={**_TOAST_REFERENCE, "enabled": _BOOL, "percentage": _DOUBLE},  # its guid in `id`
+)
+
+# The published menu (menus API v2, toast_api.md §6.5): one document per restaurant, menus ->
+# menu groups (nested) -> menu items, which name modifier groups by `referenceId`; modifier
+# groups and options are listed once, in maps keyed by referenceId, and resolved to guids here.
+# Every table is keyed per restaurant: the same guids repeat across the locations of a group.
+# `masterId` exceeds 2^53: LONG (JSON integers stay Python ints, never a float).
+_PUBLISHED = {
+    "name": _STRING,
+    "masterId": _LONG,
+    "multiLocationId": _STRING,  # newer documents; the ids of the orders API are text too
+    "description": _STRING,
+    "image": _STRING,
+    "visibility": _JSON,  # channels: POS, TOAST_ONLINE_ORDERING, ORDERING_PARTNERS, ...
+}
+_POSITION = {"position": _INT}  # order in the document, the order Toast shows (our column)
+_PUBLISHED_PRICED = {
+    "price": _DOUBLE,
+    "pricingStrategy": _STRING,
+    "pricingRules": _JSON,
+    "salesCategoryId": _STRING,
+    "salesCategoryName": _STRING,
+    "taxInfo": _JSON,
+    "itemTags": _JSON,
+    "plu": _STRING,
+    "sku": _STRING,
+    "calories": _INT,
+    "unitOfMeasure": _STRING,
+    "portions": _JSON,
+}
+
+PUBLISHED_MENU_ITEM_MODIFIER_GROUP = Table(
+    name="published_menu_item_modifier_group",
+    primary_key=("menuItemId", "modifierGroupId", "restaurantId"),
+    foreign_keys=("menuItemId", "modifierGroupId", "restaurantId"),
+    columns={"position": _INT},
+)
+
+PUBLISHED_MODIFIER_OPTION = Table(
+    name="published_modifier_option",
+    # An option's price depends on its group (GROUP_PRICE, size prices): one row per option
+    # in each group that holds it.
+    primary_key=("id", "modifierGroupId", "restaurantId"),
+    foreign_keys=("modifierGroupId", "restaurantId"),
+    context_key="modifierOptionId",
+    whole=("pricingRules",),
+    columns={
+        **_PUBLISHED,
+        **_PUBLISHED_PRICED,
+        **_POSITION,
+        "modifierOptionTaxInfoTaxRateGuids": _JSON,
+        "modifierOptionTaxInfoOverrideItemTaxRates": _BOOL,
+        "isDefault": _BOOL,
+        "allowsDuplicates": _BOOL,
+    },
+    children=(
+        Child(
+            "modifierGroupReferences",  # an option can open further modifier groups
+            Table(
+                name="published_modifier_option_modifier_group",
+                primary_key=(
+                    "modifierOptionId",
+                    "parentModifierGroupId",
+                    "modifierGroupId",
+                    "restaurantId",
+                ),
+                foreign_keys=("modifierOptionId", "modifierGroupId", "restaurantId"),
+                columns={"parentModifierGroupId": _STRING, "position": _INT},
+            ),
+        ),
+    ),
+)
+
+PUBLISHED_MODIFIER_GROUP = Table(
+    name="published_modifier_group",
+    primary_key=("id", "restaurantId"),
+    foreign_keys=("restaurantId",),
+    context_key="modifierGroupId",
+    whole=("pricingRules",),
+    columns={
+        **{k: v for k, v in _PUBLISHED.items() if k not in ("description", "image")},
+        "pricingStrategy": _STRING,
+        "pricingRules": _JSON,
+        "defaultOptionsChargePrice": _STRING,
+        "defaultOptionsSubstitutionPricing": _STRING,
+        "minSelections": _INT,
+        "maxSelections": _INT,
+        "requiredMode": _STRING,
+        "isMultiSelect": _BOOL,
+        "preModifierGroupId": _STRING,  # resolved from `preModifierGroupReference`
+        "preModifierGroupName": _STRING,
+    },
+    children=(Child("modifierOptionReferences", PUBLISHED_MODIFIER_OPTION),),
+)
+
+PUBLISHED_MENU_ITEM = Table(
+    name="published_menu_item",
+    primary_key=("id", "restaurantId"),  # once per restaurant, however many groups hold it
+    foreign_keys=("restaurantId",),
+    context_key="menuItemId",
+    whole=("pricingRules",),
+    columns={
+        **_PUBLISHED,
+        **_PUBLISHED_PRICED,
+        "isDiscountable": _BOOL,
+        "prepTime": _INT,
+        "prepStations": _JSON,
+        "taxInclusion": _STRING,
+    },
+    children=(
+        Child("modifierGroupReferences", PUBLISHED_MENU_ITEM_MODIFIER_GROUP),
+        Child("modifierGroupReferences", PUBLISHED_MODIFIER_GROUP),
+    ),
+)
+
+PUBLISHED_MENU_ITEM_PLACEMENT = Table(
+    name="published_menu_item_placement",
+    primary_key=("menuItemId", "menuGroupId", "restaurantId"),
+    foreign_keys=("menuItemId", "menuGroupId", "menuId", "restaurantId"),
+    columns={"position": _INT, "price": _DOUBLE, "pricingStrategy": _STRING},
+    children=(
+        Child(
+            "pricingRules",  # with `price`: the placement's base, time-specific and size prices
+            Table(
+                name="published_menu_item_price",
+                primary_key=("menuItemId", "menuGroupId", "priceType", "position", "restaurantId"),
+                foreign_keys=("menuItemId", "menuGroupId", "restaurantId"),
+                columns={
+                    "priceType": _STRING,  # BASE, TIME_SPECIFIC, SIZE, SIZE_SEQUENCE
+                    "position": _INT,
+                    "price": _DOUBLE,
+                    "basePrice": _DOUBLE,
+                    "schedule": _JSON,
+                    "sizeName": _STRING,
+                    "sizeGuid": _STRING,
+                    "sequence": _INT,
+                },
+            ),
+        ),
+    ),
+)
+
+PUBLISHED_MENU_GROUP = Table(
+    name="published_menu_group",
+    primary_key=("id", "restaurantId"),
+    foreign_keys=("menuId", "restaurantId"),
+    context_key="menuGroupId",
+    columns={**_PUBLISHED, **_POSITION, "itemTags": _JSON, "parentMenuGroupId": _STRING},
+    children=(
+        Child("menuGroups"),  # nested groups, at any depth (`parentMenuGroupId`)
+        Child("menuItems", PUBLISHED_MENU_ITEM_PLACEMENT),
+        Child("menuItems", PUBLISHED_MENU_ITEM),
+    ),
+)
+
+PUBLISHED_MENU = Table(
+    name="published_menu",
+    primary_key=("id", "restaurantId"),
+    foreign_keys=("restaurantId",),
+    context_key="menuId",
+    columns={
+        **_PUBLISHED,
+        **_POSITION,
+        "highResImage": _STRING,
+        "availabilityAlwaysAvailable": _BOOL,
+        "availabilitySchedule": _JSON,
+    },
+    children=(Child("menuGroups", PUBLISHED_MENU_GROUP),),
+)
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One Toast endpoint and how it is walked.
@@ -1019,8 +1207,10 @@ class Endpoint:
         path: URL path under the API host.
         table: the table its objects become.
         walk: "config" (token-header paging, once per sync), "list" (one array, once per sync),
-            "orders" (page/pageSize by modified range), "time_entries" (modified range),
-            "shifts" (inDate range, overlapping), "cash" (one request per business date).
+            "object" (one object, once per sync), "menus" (the published menu document, once
+            per sync when its metadata says it changed), "orders" (page/pageSize by modified
+            range), "time_entries" (modified range), "shifts" (inDate range, overlapping),
+            "cash" (one request per business date).
     """
 
     path: str
@@ -1031,8 +1221,10 @@ class Endpoint:
 # The order of the registry is the order of the sync for each restaurant.
 ONCE_PER_SYNC: tuple[Endpoint, ...] = (
     *(Endpoint(f"/config/v2/{name}", table, "config") for name, table in CONFIG_TABLES.items()),
+    Endpoint("/config/v2/tipWithholding", TIP_WITHHOLDING, "object"),
     Endpoint("/labor/v1/jobs", JOB, "list"),
     Endpoint("/labor/v1/employees", EMPLOYEE, "list"),
+    Endpoint("/menus/v2/menus", PUBLISHED_MENU, "menus"),  # limit: _MENUS_LIMIT
 )
 PER_WINDOW: tuple[Endpoint, ...] = (
     Endpoint("/orders/v2/ordersBulk", ORDERS, "orders"),  # limit: Settings.orders_bulk_limit
@@ -1045,6 +1237,7 @@ PER_WINDOW: tuple[Endpoint, ...] = (
 
 _ENDPOINTS_BY_PATH = {endpoint.path: endpoint for endpoint in (*ONCE_PER_SYNC, *PER_WINDOW)}
 _SHIFTS = _ENDPOINTS_BY_PATH["/labor/v1/shifts"]
+_MENUS_METADATA_PATH = "/menus/v2/metadata"  # `lastUpdated`: fetch the menus only when it moves
 
 
 def iter_tables(table: Table) -> Iterator[Table]:
@@ -1131,6 +1324,7 @@ class Settings:
     management_group_guid: str | None = None
     max_workers: int = _DEFAULT_WORKERS
     orders_bulk_limit: tuple[int, float] = _ORDERS_BULK_LIMIT  # (requests, seconds) per location
+    schedule_horizon_days: int = _DEFAULT_SCHEDULE_HORIZON_DAYS  # shifts read ahead of now
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -1242,6 +1436,15 @@ def _orders_bulk_limit(text: str) -> tuple[int, float]:
     return (1, seconds) if seconds > window / count else _ORDERS_BULK_LIMIT
 
 
+def _schedule_horizon_days(text: str) -> int:
+    if not text.strip().isdigit() or int(text) > _MAX_SCHEDULE_HORIZON_DAYS:
+        raise ConfigurationError(
+            "configuration key 'scheduleHorizonDays' must be a whole number of days from 0 to "
+            f"{_MAX_SCHEDULE_HORIZON_DAYS}"
+        )
+    return int(text)
+
+
 def validate_configuration(
     configuration: Mapping[str, Any], now: datetime | None = None
 ) -> Settings:
@@ -1269,6 +1472,9 @@ def validate_configuration(
         ),
         max_workers=_max_workers(configuration.get("maxWorkers") or str(_DEFAULT_WORKERS)),
         orders_bulk_limit=_orders_bulk_limit(configuration.get("ordersBulkSpacingSeconds") or "0"),
+        schedule_horizon_days=_schedule_horizon_days(
+            configuration.get("scheduleHorizonDays") or str(_DEFAULT_SCHEDULE_HORIZON_DAYS)
+        ),
     )
 
 
@@ -2160,6 +2366,188 @@ def build_restaurant_row(
     return normalise_values(row, RESTAURANT.columns)
 
 
+# The published menu document (menus API v2) -> rows. Not a plain tree: items and options name
+# modifier groups by `referenceId`, a number valid within one document only, so the walk
+# resolves references to guids, and `referenceId` itself is not kept.
+_DOCUMENT_ONLY = frozenset({"referenceId", "preModifierGroupReference"})
+
+
+def _by_reference(references: Mapping[str, Any] | None) -> dict[int, Mapping[str, Any]]:
+    """A document's reference map (`{"1": {"referenceId": 1, ...}}`), by number, in order."""
+    return {int(number): value for number, value in sorted((references or {}).items(), key=_ref)}
+
+
+def _ref(item: tuple[str, Any]) -> int:
+    return int(item[0])
+
+
+def menu_item_prices(
+    item: Mapping[str, Any], size_options: Mapping[str, list[Mapping[str, Any]]]
+) -> list[dict[str, Any]]:
+    """A menu item's prices as rows (toast_api.md §6.5; Toast's "Using PricingRules and
+    PricingStrategy to calculate prices"): its base `price`; each time-specific price with its
+    base price and schedule; for SIZE_PRICE, each option of the Size modifier group that
+    `sizeSpecificPricingGuid` names (the sizes and their prices); any size/sequence rule.
+    `position` numbers the prices of one type."""
+    rules = item.get("pricingRules") or {}
+    prices: list[dict[str, Any]] = []
+    if item.get("price") is not None:
+        prices.append({"priceType": "BASE", "price": item["price"]})
+    for rule in rules.get("timeSpecificPricingRules") or ():
+        prices.append(
+            {
+                "priceType": "TIME_SPECIFIC",
+                "price": rule.get("timeSpecificPrice"),
+                "basePrice": rule.get("basePrice"),
+                "schedule": rule.get("schedule"),
+            }
+        )
+    for option in size_options.get(rules.get("sizeSpecificPricingGuid") or "", ()):
+        size = {"sizeName": option.get("name"), "sizeGuid": option.get("guid")}
+        prices.append({"priceType": "SIZE", "price": option.get("price"), **size})
+    for rule in rules.get("sizeSequencePricingRules") or ():
+        size = {"sizeName": rule.get("sizeName"), "sizeGuid": rule.get("sizeGuid")}
+        for step in rule.get("sequencePrices") or ():
+            prices.append(
+                {
+                    "priceType": "SIZE_SEQUENCE",
+                    "price": step.get("price"),
+                    "sequence": step.get("sequence"),
+                    **size,
+                }
+            )
+    numbered: Counter[str] = Counter()
+    for price in prices:
+        price["position"] = numbered[price["priceType"]]
+        numbered[price["priceType"]] += 1
+    return prices
+
+
+class _MenuDocument:
+    """One walk over a published menu document; `rows()` is the result. Each key once: the
+    first occurrence wins (an item placed in two groups is one item row; a modifier group Toast
+    lists under two referenceIds, as the recorded sandbox response does, is one row)."""
+
+    def __init__(self, document: Mapping[str, Any], restaurant: str) -> None:
+        self.document = document
+        self.restaurant = {"restaurantId": restaurant}
+        self.groups = _by_reference(document.get("modifierGroupReferences"))
+        self.options = _by_reference(document.get("modifierOptionReferences"))
+        self.pre_groups = _by_reference(document.get("preModifierGroupReferences"))
+        self.size_options = {
+            group.get("guid") or "": [
+                self.options[int(n)]
+                for n in group.get("modifierOptionReferences") or ()
+                if int(n) in self.options
+            ]
+            for group in reversed(self.groups.values())  # the first instance of a guid wins
+        }
+        self._rows: dict[Key, Row] = {}
+
+    def rows(self) -> list[Row]:
+        for position, menu in enumerate(self.document.get("menus") or ()):
+            row = self._add(PUBLISHED_MENU, {**menu, "position": position}, self.restaurant)
+            context = {**self.restaurant, "menuId": row["id"]}
+            self._menu_groups(menu.get("menuGroups") or (), context, None)
+        for group in self.groups.values():
+            self._modifier_group(group)
+        return list(self._rows.values())
+
+    def _add(
+        self, table: Table, record: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        record = {k: v for k, v in record.items() if k not in _DOCUMENT_ONLY}
+        row = build_row(table, record, context, 0)
+        self._rows.setdefault((table.name, primary_key_of(table, row)), (table, row))
+        return row
+
+    def _menu_groups(
+        self, groups: Iterable[Mapping[str, Any]], context: Mapping[str, Any], parent: str | None
+    ) -> None:
+        for position, group in enumerate(groups):
+            record = {**group, "position": position, "parentMenuGroupId": parent}
+            row = self._add(PUBLISHED_MENU_GROUP, record, context)
+            self._menu_groups(group.get("menuGroups") or (), context, row["id"])
+            inner = {**context, "menuGroupId": row["id"]}
+            for place, item in enumerate(group.get("menuItems") or ()):
+                self._menu_item(item, place, inner)
+
+    def _menu_item(
+        self, item: Mapping[str, Any], position: int, context: Mapping[str, Any]
+    ) -> None:
+        row = self._add(PUBLISHED_MENU_ITEM, item, self.restaurant)
+        placed = {**context, "menuItemId": row["id"]}
+        placement = {k: item.get(k) for k in ("price", "pricingStrategy")}
+        self._add(PUBLISHED_MENU_ITEM_PLACEMENT, {**placement, "position": position}, placed)
+        price_table = PUBLISHED_MENU_ITEM_PLACEMENT.children[0].table
+        for price in menu_item_prices(item, self.size_options):
+            self._add(price_table, price, placed)
+        self._links(
+            PUBLISHED_MENU_ITEM_MODIFIER_GROUP,
+            item,
+            {**self.restaurant, "menuItemId": row["id"]},
+            {},
+        )
+
+    def _links(
+        self,
+        table: Table,
+        record: Mapping[str, Any],
+        context: Mapping[str, Any],
+        extra: Mapping[str, Any],
+    ) -> None:
+        """Rows linking `record` to the modifier groups it names by referenceId."""
+        for position, number in enumerate(record.get("modifierGroupReferences") or ()):
+            group = self.groups.get(int(number))
+            if group is not None:
+                linked = {**context, "modifierGroupId": group.get("guid")}
+                self._add(table, {**extra, "position": position}, linked)
+
+    def _modifier_group(self, group: Mapping[str, Any]) -> None:
+        pre = self.pre_groups.get(int(group.get("preModifierGroupReference") or 0)) or {}
+        record = {
+            **group,
+            "preModifierGroupId": pre.get("guid"),
+            "preModifierGroupName": pre.get("name"),
+        }
+        row = self._add(PUBLISHED_MODIFIER_GROUP, record, self.restaurant)
+        context = {**self.restaurant, "modifierGroupId": row["id"]}
+        link = PUBLISHED_MODIFIER_OPTION.children[0].table
+        for position, number in enumerate(group.get("modifierOptionReferences") or ()):
+            option = self.options.get(int(number))
+            if option is None:
+                continue
+            option_row = self._add(
+                PUBLISHED_MODIFIER_OPTION, {**option, "position": position}, context
+            )
+            opener = {**self.restaurant, "modifierOptionId": option_row["id"]}
+            self._links(link, option, opener, {"parentModifierGroupId": row["id"]})
+
+
+def explode_published_menus(document: Mapping[str, Any], restaurant: str) -> list[Row]:
+    """Every row of a restaurant's published menu document, parents first, each key once."""
+    return _MenuDocument(document, restaurant).rows()
+
+
+def pack_schedule(shifts: Mapping[str, datetime]) -> str:
+    """The shifts of the schedule (guid -> inDate) for state: JSON of epoch seconds,
+    zlib-compressed and base64-encoded like the ledger (a busy location's 50 days of shifts
+    take a few tens of KB as plain JSON)."""
+    document = {guid: int(moment.timestamp()) for guid, moment in sorted(shifts.items())}
+    text = json.dumps(document, separators=(",", ":")).encode()
+    return base64.b64encode(zlib.compress(text, 6)).decode()
+
+
+def unpack_schedule(packed: str | None) -> dict[str, datetime]:
+    """`pack_schedule` undone; nothing packed is an empty schedule."""
+    if not packed:
+        return {}
+    document = json.loads(zlib.decompress(base64.b64decode(packed)))
+    return {
+        guid: datetime.fromtimestamp(seconds, timezone.utc) for guid, seconds in document.items()
+    }
+
+
 @dataclass(frozen=True)
 class Window:
     """A half-open time range [start, end) in UTC; `first` marks the first window of a sync."""
@@ -2389,6 +2777,17 @@ class DebtsRetried:
     owed: list[Debt]
 
 
+@dataclass
+class StateUpdate:
+    """Part of a restaurant's state, and objects to delete, that a worker decided; applied once
+    every batch it queued before is emitted (the queue is FIFO), so the state never claims rows
+    that were not written: the menu's `menusLastUpdated`, the shifts' `schedule`."""
+
+    restaurant: str
+    state: dict[str, Any]
+    deleted: list[Key] = field(default_factory=list)
+
+
 class RestaurantRefused(ToastError):
     """Toast refused the restaurant itself (its information): nothing of it is synced this
     sync, and its cursors stay where they are."""
@@ -2438,6 +2837,9 @@ class RestaurantSync:
         side_pool: Executor,
         now: datetime,
         history_start: datetime,
+        *,
+        horizon: timedelta = timedelta(days=_DEFAULT_SCHEDULE_HORIZON_DAYS),
+        menus_updated: str | None = None,
     ) -> None:
         self.client = client
         self.restaurant = restaurant
@@ -2445,6 +2847,10 @@ class RestaurantSync:
         self.side_pool = side_pool
         self.now = now
         self.history_start = history_start  # initialSyncStart: nothing that ended before it
+        self.horizon = horizon  # shifts are read this far ahead of now
+        self.menus_updated = menus_updated  # `lastUpdated` of the menus emitted last
+        self._shifts_seen: dict[str, datetime] = {}  # guid -> inDate, every shift read
+        self._shift_ranges: list[tuple[datetime, datetime]] = []  # ranges read in full
         self._cash_dates_done: set[tuple[str, str]] = set()
         self._refusals: Counter[str] = Counter()  # refusals in a row, per endpoint path
         self._last_refusal: dict[str, str] = {}
@@ -2553,8 +2959,12 @@ class RestaurantSync:
         try:
             if endpoint.walk == "config":
                 self._config(endpoint, since)
+            elif endpoint.walk == "menus":
+                self._menus(endpoint)
             else:
-                rows = _rows_of(endpoint.table, self._get(endpoint), self.restaurant.guid)
+                body = self._get(endpoint)
+                records = [body] if endpoint.walk == "object" and body else body
+                rows = _rows_of(endpoint.table, records, self.restaurant.guid)
                 listing = (endpoint.table.name, _keys_of(rows))
                 self.put(Batch(self.restaurant.guid, rows, listing=listing))
         except ToastSkip as error:
@@ -2598,6 +3008,22 @@ class RestaurantSync:
             f"{endpoint.path} for restaurant {self.restaurant.guid}: 409 on "
             f"{_MAX_CONFLICT_RESTARTS + 1} listings in a row"
         )
+
+    def _menus(self, endpoint: Endpoint) -> None:
+        """The published menu, when its metadata's `lastUpdated` moved since the menus emitted
+        last: every table listed whole (objects gone from the document are deleted), then the
+        new `lastUpdated` handed over for state behind them."""
+        guid = self.restaurant.guid
+        metadata = self.client.get(_MENUS_METADATA_PATH, guid).json() or {}
+        updated = metadata.get("lastUpdated")
+        if updated is not None and updated == self.menus_updated:
+            return
+        document = self.client.get(endpoint.path, guid, None, _MENUS_LIMIT).json() or {}
+        rows = explode_published_menus(document, guid)
+        for table in {t.name: t for t in iter_tables(endpoint.table)}.values():
+            listed = [(t, row) for t, row in rows if t is table]
+            self.put(Batch(guid, listed, listing=(table.name, _keys_of(listed))))
+        self.put(StateUpdate(guid, {"menusLastUpdated": updated}))
 
     def window(self, window: Window, resuming: bool, number: int = 0, of: int = 0) -> None:
         """Fetch every per-window endpoint for one window (`number` of `of`), then mark the
@@ -2718,9 +3144,12 @@ class RestaurantSync:
             self._put_parent(TIME_ENTRY, "timeEntries", entry)
 
     def _window_shifts(self, endpoint: Endpoint, window: Window) -> None:
+        """Shifts by inDate, in ranges that overlap by the longest shift expected; the window
+        that ends now reads on to the schedule's horizon (shifts are the schedule)."""
+        end = window.end + self.horizon if window.end >= self.now else window.end
         ranges = overlapping_ranges(
             window.start,
-            window.end,
+            end,
             timedelta(hours=_SHIFT_EDGE_OVERLAP_HOURS),
             timedelta(days=_WINDOW_DAYS),
         )
@@ -2729,15 +3158,65 @@ class RestaurantSync:
                 "startDate": format_timestamp(range_start),
                 "endDate": format_timestamp(range_end),
             }
-            shifts = [
-                shift
-                for shift in self._get(endpoint, params)
-                if not shift.get("outDate")
-                or parse_timestamp(shift["outDate"]) >= self.history_start
-            ]  # the overlap reaches a week before initialSyncStart: not a shift that ended there
-            self.put(
-                Batch(self.restaurant.guid, _rows_of(endpoint.table, shifts, self.restaurant.guid))
+            self._put_shifts(
+                [
+                    shift
+                    for shift in self._get(endpoint, params)
+                    if not shift.get("outDate")
+                    or parse_timestamp(shift["outDate"]) >= self.history_start
+                ]  # the overlap reaches a week before initialSyncStart: not a shift ended there
             )
+            self._shift_ranges.append((range_start, range_end))
+
+    def _put_shifts(self, shifts: list[dict]) -> None:
+        for shift in shifts:
+            if shift.get("guid") and shift.get("inDate"):
+                self._shifts_seen[str(shift["guid"])] = parse_timestamp(shift["inDate"])
+        rows = _rows_of(SHIFT, shifts, self.restaurant.guid)
+        self.put(Batch(self.restaurant.guid, rows))
+
+    def settle_schedule(self, known: Mapping[str, datetime]) -> None:
+        """Delete the shifts that vanished from the schedule; hand over the new `schedule`.
+
+        `known`: the shifts (guid -> inDate) the last sync read. One this sync did not read
+        although its inDate lies in a range read in full (`_shift_ranges`) has left that range:
+        rescheduled outside it, made longer than the ranges' overlap, or removed. Toast is
+        asked for those by id (`shiftIds`): what it returns is upserted, the rest is deleted.
+        A refused lookup deletes nothing. Shifts whose inDate is older than what the next sync
+        re-reads are forgotten.
+        """
+        missing = [
+            guid
+            for guid, in_date in known.items()
+            if guid not in self._shifts_seen
+            and any(start <= in_date < end for start, end in self._shift_ranges)
+        ]
+        deleted = self._confirm_removed(missing)
+        keep_from = self.now - timedelta(days=_SHIFT_REREAD_DAYS, hours=_SHIFT_EDGE_OVERLAP_HOURS)
+        schedule = {
+            guid: in_date
+            for guid, in_date in {**known, **self._shifts_seen}.items()
+            if in_date >= keep_from and guid not in deleted
+        }
+        keys = [(SHIFT.name, (guid,)) for guid in sorted(deleted)]
+        self.put(StateUpdate(self.restaurant.guid, {"schedule": pack_schedule(schedule)}, keys))
+
+    def _confirm_removed(self, guids: list[str]) -> set[str]:
+        """Of `guids`, those Toast no longer returns by id (_SHIFT_IDS_PER_REQUEST at a time);
+        none while Toast refuses shifts."""
+        if self._paused(_SHIFTS) is not None:
+            return set()
+        removed = set(guids)
+        for first in range(0, len(guids), _SHIFT_IDS_PER_REQUEST):
+            chunk = guids[first : first + _SHIFT_IDS_PER_REQUEST]
+            try:
+                found = self._get(_SHIFTS, {"shiftIds": chunk})
+            except ToastSkip as error:
+                self._refused(_SHIFTS, error)
+                return set()
+            self._put_shifts(found)
+            removed -= {str(shift.get("guid")) for shift in found}
+        return removed
 
     def _cash_days(self, endpoint: Endpoint, window: Window, resuming: bool) -> list[str]:
         """The window's business days not fetched yet in this sync (a day across a window edge
@@ -2982,6 +3461,8 @@ class SyncPlan:
     cursor: datetime | None  # end of the last finished window
     config_since: datetime | None  # the previous sync's start (None: list configuration whole)
     debts: tuple[Debt, ...] = ()  # work earlier syncs were refused
+    menus_updated: str | None = None  # the published menu's `lastUpdated` emitted last
+    schedule: Mapping[str, datetime] = field(default_factory=dict)  # shifts read last: inDates
 
 
 def _debts_of(restaurant_state: Mapping[str, Any]) -> list[Debt]:
@@ -3006,6 +3487,8 @@ def plan_restaurant(restaurant: Discovered, state: Mapping[str, Any]) -> SyncPla
         parse_timestamp(cursor) if cursor else None,
         parse_timestamp(config_since) if config_since else None,
         tuple(_debts_of(restaurant_state)),
+        restaurant_state.get("menusLastUpdated"),
+        unpack_schedule(restaurant_state.get("schedule")),
     )
 
 
@@ -3030,13 +3513,24 @@ def sync_restaurant(
     with ThreadPoolExecutor(
         _SIDE_REQUESTS_PER_RESTAURANT, thread_name_prefix="toast-side"
     ) as pool:
-        worker = RestaurantSync(client, restaurant, put, pool, now, settings.initial_sync_start)
+        horizon = timedelta(days=settings.schedule_horizon_days)
+        worker = RestaurantSync(
+            client,
+            restaurant,
+            put,
+            pool,
+            now,
+            settings.initial_sync_start,
+            horizon=horizon,
+            menus_updated=plan.menus_updated,
+        )
         worker.retry_debts(plan.debts, shifts_from=plan.cursor)
         owed = {debt.endpoint: debt for debt in plan.debts if debt.start is None}
         worker.once_per_sync(plan.config_since - overlap if plan.config_since else None, owed)
         windows = plan_windows(start, now)
         for number, window in enumerate(windows, 1):
             worker.window(window, plan.cursor is not None, number, len(windows))
+        worker.settle_schedule(plan.schedule)
 
 
 @dataclass
@@ -3155,6 +3649,8 @@ def _consume(
         if isinstance(item, Batch):
             emitter.emit(item)
             emitter.checkpoint_if_due(window_finished=False)
+        elif isinstance(item, StateUpdate):
+            _apply_state_update(item, emitter)
         elif isinstance(item, DebtsRetried):
             restaurant_state = emitter.restaurant_state(item.restaurant)
             unwindowed = [debt for debt in _debts_of(restaurant_state) if debt.start is None]
@@ -3193,6 +3689,13 @@ class Progress:
             f"Restaurant {done.restaurant}: {done.number} of {done.of} windows done after "
             f"{elapsed / 60:.1f} min; about {left / 60:.1f} min left."
         )
+
+
+def _apply_state_update(update: StateUpdate, emitter: Emitter) -> None:
+    """Delete what the worker found gone, then keep its part of the restaurant's state."""
+    for table_name, key in update.deleted:
+        emitter._delete(update.restaurant, _TABLES_BY_NAME[table_name], key)
+    emitter.restaurant_state(update.restaurant).update(update.state)
 
 
 def _finish_restaurant(outcome: _Finished, emitter: Emitter) -> None:
@@ -3378,6 +3881,13 @@ _FORM_FIELDS = (
         description="Optional: at least this long between two order requests of a restaurant "
         "(Toast asks 5 to 10 s for historical pulls in one version of its docs); 0: Toast's "
         "limit of 5 per second.",
+    ),
+    _FormField(
+        "scheduleHorizonDays",
+        "Days of shift schedule ahead",
+        placeholder=str(_DEFAULT_SCHEDULE_HORIZON_DAYS),
+        description="Optional, 0 to 90: scheduled shifts are synced this many days ahead of "
+        "now, and shifts removed from that schedule are deleted.",
     ),
 )
 

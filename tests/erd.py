@@ -60,6 +60,7 @@ GROUP_OF_API = {
     "labor": "labor",
     "cashmgmt": "cash",
     "orders": "orders",
+    "menus": "menus",
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -152,6 +153,9 @@ PARTS = (
     Part("labor", "Labor: jobs, employees, time entries, breaks, shifts", ("labor",)),
     Part("cash", "Cash management: cash entries and deposits", ("cash",)),
     Part("configuration", "The restaurant and its configuration", ("restaurant", "configuration")),
+    Part(
+        "menus", "The published menu (menus API v2): groups, items, modifiers, prices", ("menus",)
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -458,6 +462,7 @@ COLORS = {
     "labor": ("#2e7d32", "#e8f5e9"),
     "cash": ("#a05a00", "#fff3e0"),
     "orders": ("#1f4e99", "#e3ecf9"),
+    "menus": ("#6a1b9a", "#f3e5f5"),
 }
 INK = "#263238"
 MUTED = "#607d8b"
@@ -945,8 +950,9 @@ GROUP_TITLES = {
     "cash": "CASH  /cashmgmt/v1",
     "labor": "LABOR  /labor/v1",
     "configuration": "CONFIGURATION  /config/v2",
+    "menus": "PUBLISHED MENU  /menus/v2",
 }
-OVERVIEW_LEFT = ("orders", "cash")  # the groups on the left; the others under restaurant
+OVERVIEW_LEFT = ("orders", "cash", "menus")  # the groups on the left; the others under restaurant
 OVERVIEW_INDENT = 20
 OVERVIEW_LANE = 7
 

@@ -40,7 +40,7 @@ def test_given_the_recorded_world_when_fivetran_debug_runs_then_it_exits_0_with_
     assert first.returncode == 0, first.tail()
     assert "SYNC SUCCEEDED" in first.output
     assert set(cli_runs.first_counts) >= CONTRACT_TABLES
-    assert len(CONTRACT_TABLES) == 47
+    assert len(CONTRACT_TABLES) == 57
 
 
 def test_given_a_full_sync_then_every_table_holds_exactly_the_rows_of_the_source(

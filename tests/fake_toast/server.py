@@ -55,6 +55,7 @@ ORDERS_MAX_PAGE_SIZE = 100
 GLOBAL_LIMIT_PER_SECOND = 20  # per location (restaurant header, else client IP)
 GLOBAL_LIMIT_PER_15_MINUTES = 10_000
 ORDERS_BULK_LIMIT_PER_SECOND = 5
+MENUS_LIMIT_PER_SECOND = 1  # GET /menus/v2/menus, per location (toast_api.md §4)
 TOKEN_REISSUE_MARGIN_SECONDS = 60  # Toast returns the same token until its last minute
 RANDOM_FAULTS: tuple[int | str, ...] = (500, 502, 503, "drop")
 _FALLBACK_MESSAGES = {
@@ -676,7 +677,15 @@ class FakeToast:
             ),
             route("GET", r"/restaurants/v1/restaurants/(?P<guid>[^/]+)", self._restaurant_info),
             route("GET", r"/restaurants/v1/groups/(?P<group>[^/]+)/restaurants", self._group),
+            route("GET", r"/config/v2/tipWithholding", self._tip_withholding),
             route("GET", r"/config/v2/(?P<endpoint>[A-Za-z]+)", self._config),
+            route("GET", r"/menus/v2/metadata", self._menus_metadata),
+            route(
+                "GET",
+                r"/menus/v2/menus",
+                self._menus,
+                endpoint_limit_per_second=MENUS_LIMIT_PER_SECOND,
+            ),
             route("GET", r"/labor/v1/(?P<kind>jobs|employees)", self._labor_list),
             route("GET", r"/labor/v1/shifts", self._shifts),
             route("GET", r"/labor/v1/timeEntries", self._time_entries),
@@ -782,6 +791,32 @@ class FakeToast:
         with self._lock:
             self._cursors[token] = cursor
         return token
+
+    def _tip_withholding(self, request: Request) -> Response:
+        """One TipWithholding object, not a list, and no paging (config.yaml
+        /tipWithholding; toast_api.md §6.4)."""
+        tip = self.world.tip_withholding_of(request.restaurant or "")
+        if tip is None:
+            raise ApiError(404, "No tip withholding configuration for this restaurant.")
+        return Response(200, tip)
+
+    def _menus_metadata(self, request: Request) -> Response:
+        """`{"restaurantGuid", "lastUpdated"}`: when the restaurant last published its menus
+        (toast_api.md §6.5, the recorded sandbox response of a public Singer tap)."""
+        document = self._published_menus(request)
+        return Response(
+            200, {"restaurantGuid": request.restaurant, "lastUpdated": document["lastUpdated"]}
+        )
+
+    def _menus(self, request: Request) -> Response:
+        """The whole published menu document, one JSON object (toast_api.md §6.5)."""
+        return Response(200, self._published_menus(request))
+
+    def _published_menus(self, request: Request) -> dict[str, Any]:
+        document = self.world.menus_document(request.restaurant or "")
+        if document is None:
+            raise ApiError(404, "No published menus for this restaurant.")
+        return document
 
     def _labor_list(self, request: Request) -> Response:
         kind = request.match["kind"]

@@ -169,6 +169,9 @@ class World:
         labor: restaurant guid -> "jobs" | "employees" | "shifts" | "timeEntries" -> objects.
         cash: restaurant guid -> "entries" | "deposits" -> "yyyymmdd" -> objects.
         orders: restaurant guid -> Order objects.
+        menus: restaurant guid -> its published menu document (menus API v2, toast_api.md
+            §6.5); its `lastUpdated` is what `/menus/v2/metadata` answers.
+        tip_withholding: restaurant guid -> its TipWithholding object (config.yaml).
         disconnected: restaurants hidden from the partners list and answered 403 everywhere.
         refused: restaurants the partners list shows but that answer 403 to every request: a
             location connected to the integration but not activated yet, or whose access was
@@ -183,6 +186,8 @@ class World:
     orders: dict[str, list[dict[str, Any]]]
     disconnected: set[str] = field(default_factory=set)
     refused: set[str] = field(default_factory=set)
+    menus: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tip_withholding: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = RECORDINGS_DIR) -> World:
@@ -196,6 +201,8 @@ class World:
             labor={g: _read_dir(path / "labor" / g, LABOR_KINDS) for g in guids},
             cash={g: _read_cash(path / "cash" / g) for g in guids},
             orders={g: _read_orders(path / "orders" / f"{g}.json") for g in guids},
+            menus=_read_each(path / "menus", "{guid}.json", guids),
+            tip_withholding=_read_each(path / "config", "{guid}/tipWithholding.json", guids),
         )
 
     # --- provider methods: the server reads the world only through these ---
@@ -225,6 +232,14 @@ class World:
         """
         del start, end  # small world: no pre-filtering
         return self.labor.get(restaurant, {}).get(kind, [])
+
+    def menus_document(self, restaurant: str) -> dict[str, Any] | None:
+        """The restaurant's published menu document, or None when it has none."""
+        return self.menus.get(restaurant)
+
+    def tip_withholding_of(self, restaurant: str) -> dict[str, Any] | None:
+        """The restaurant's tip withholding configuration, or None."""
+        return self.tip_withholding.get(restaurant)
 
     def cash_objects(self, restaurant: str, kind: str, business_date: str) -> list[dict[str, Any]]:
         """Cash entries or deposits of one business date (`yyyymmdd`)."""
@@ -335,3 +350,9 @@ def _read_orders(path: Path) -> list[dict[str, Any]]:
     for part in sorted(path.parent.glob(f"{path.stem}.*.json")):
         orders.extend(_read_json(part))
     return orders
+
+
+def _read_each(directory: Path, pattern: str, guids: Iterable[str]) -> dict[str, Any]:
+    """`directory/pattern` for each restaurant guid that has such a file."""
+    paths = {guid: directory / pattern.format(guid=guid) for guid in guids}
+    return {guid: _read_json(path) for guid, path in paths.items() if path.exists()}

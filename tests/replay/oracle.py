@@ -128,6 +128,43 @@ FOREIGN_KEYS = [
     ("orders_check_payment", "orders_id", "orders", "id"),
     ("payment", "restaurant_id", "restaurant", "id"),
     ("orders_pricing_feature", "orders_id", "orders", "id"),
+    ("tip_withholding", "restaurant_id", "restaurant", "id"),
+    # The published menu (menus API v2): every table also has restaurant_id -> restaurant.
+    *(
+        (f"published_{table}", "restaurant_id", "restaurant", "id")
+        for table in (
+            "menu",
+            "menu_group",
+            "menu_item",
+            "menu_item_placement",
+            "menu_item_price",
+            "menu_item_modifier_group",
+            "modifier_group",
+            "modifier_option",
+            "modifier_option_modifier_group",
+        )
+    ),
+    ("published_menu_group", "menu_id", "published_menu", "id"),
+    ("published_menu_item_placement", "menu_id", "published_menu", "id"),
+    ("published_menu_item_placement", "menu_group_id", "published_menu_group", "id"),
+    ("published_menu_item_placement", "menu_item_id", "published_menu_item", "id"),
+    ("published_menu_item_price", "menu_group_id", "published_menu_group", "id"),
+    ("published_menu_item_price", "menu_item_id", "published_menu_item", "id"),
+    ("published_menu_item_modifier_group", "menu_item_id", "published_menu_item", "id"),
+    ("published_menu_item_modifier_group", "modifier_group_id", "published_modifier_group", "id"),
+    ("published_modifier_option", "modifier_group_id", "published_modifier_group", "id"),
+    (
+        "published_modifier_option_modifier_group",
+        "modifier_option_id",
+        "published_modifier_option",
+        "id",
+    ),
+    (
+        "published_modifier_option_modifier_group",
+        "modifier_group_id",
+        "published_modifier_group",
+        "id",
+    ),
 ]
 
 # Objects that exist once per restaurant (contract: "the same GUID can appear at several

@@ -74,6 +74,12 @@ def world_rows(world: World, cash_dates: Iterable[str]) -> Iterator[Row]:
                     yield from raw_rows(table, {**record, "businessDate": int(day)})
         for order in world.orders_between(guid, *EVER)[:]:
             yield from raw_rows(c.ORDERS, order)
+        if guid in world.tip_withholding:
+            yield from raw_rows(c.TIP_WITHHOLDING, world.tip_withholding[guid])
+        if guid in world.menus:  # rows the connector makes of the document, less its keys
+            for table, row in c.explode_published_menus(world.menus[guid], guid):
+                made = {*table.primary_key, *table.foreign_keys}
+                yield table, {k: v for k, v in row.items() if k not in made}
 
 
 def recorded() -> Iterator[Row]:

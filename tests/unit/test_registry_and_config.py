@@ -59,6 +59,16 @@ CONTRACT_TABLES = {
     "orders_check_payment",
     "payment",
     "orders_pricing_feature",
+    "tip_withholding",
+    "published_menu",
+    "published_menu_group",
+    "published_menu_item",
+    "published_menu_item_placement",
+    "published_menu_item_price",
+    "published_menu_item_modifier_group",
+    "published_modifier_group",
+    "published_modifier_option",
+    "published_modifier_option_modifier_group",
 }
 
 

@@ -33,6 +33,7 @@ def test_the_form_lists_every_configuration_key() -> None:
         "managementGroupGuid",
         "maxWorkers",
         "ordersBulkSpacingSeconds",
+        "scheduleHorizonDays",
     ]
     assert [func.__name__ for _, func in form._tests] == ["test_connection"]
 

@@ -88,6 +88,7 @@ SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
     "cash_deposit": (("cash", "Deposit"),),
     "restaurant": (("restaurants", "RestaurantInfo"), ("partners", "PartnerAccessExternalRep")),
     **{c.CONFIG_TABLES[e].name: (("config", kind),) for e, kind in CONFIG_ENDPOINTS.items()},
+    "tip_withholding": (("config", "TipWithholding"),),
 }
 # The partners record's fields that become the restaurant's `id` and `name` (build_restaurant_row).
 PARTNER_KEYS = {"restaurantGuid": "id", "restaurantName": "name"}
@@ -225,7 +226,14 @@ def connector_columns(table: c.Table) -> set[str]:
     return made
 
 
-SPEC_TABLES = [table for table in c.ALL_TABLES if table.key not in ("link", "scalar")]
+# The published menu (menus v2) has no spec under shared/toast/openapi: its tables are declared
+# from toast_api.md §6.5 and checked value for value by tests/replay/test_menus.py.
+WITHOUT_SPEC = {t.name for t in c.ALL_TABLES if t.name.startswith("published_")}
+SPEC_TABLES = [
+    table
+    for table in c.ALL_TABLES
+    if table.key not in ("link", "scalar") and table.name not in WITHOUT_SPEC
+]
 
 
 def test_every_table_with_columns_of_its_own_is_fed_by_documented_objects() -> None:
@@ -293,6 +301,7 @@ def exploded_examples() -> Iterator[tuple[c.Table, dict[str, Any]]]:
         (c.CASH_ENTRY, "cash", "CashEntry"),
         (c.CASH_DEPOSIT, "cash", "Deposit"),
         *((c.CONFIG_TABLES[e], "config", kind) for e, kind in CONFIG_ENDPOINTS.items()),
+        (c.TIP_WITHHOLDING, "config", "TipWithholding"),
     ]
     context = {"restaurantId": "r"}
     for table, spec, definition in roots:
@@ -309,6 +318,6 @@ def test_the_walk_names_the_columns_the_connector_makes_of_every_documented_fiel
     made: dict[str, set[str]] = {}
     for table, row in exploded_examples():
         made.setdefault(table.name, set()).update(row)
-    assert set(made) == {table.name for table in c.ALL_TABLES}
+    assert set(made) == {table.name for table in c.ALL_TABLES} - WITHOUT_SPEC
     for table in SPEC_TABLES:
         assert made[table.name] - connector_columns(table) == set(documented(table)), table.name

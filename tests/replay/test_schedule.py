@@ -1,0 +1,141 @@
+"""Scheduled shifts: read ahead of now to a horizon, the future and the re-read past read again
+every sync, and shifts that vanished from a range read in full soft-deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+import connector
+from tests.conftest import FIXED_NOW, Project, make_configuration
+from tests.fake_toast import R1, FakeToast, Fault
+from tests.replay.test_menus import one
+
+NEXT_WEEK = "a3000000-0001-4000-8000-000000000011"  # 2026-11-27, rescheduled in a test
+IN_TWO_DAYS = "a3000000-0001-4000-8000-000000000010"  # 2026-11-22, moved past the horizon
+IN_ELEVEN_DAYS = "a3000000-0001-4000-8000-000000000012"  # 2026-12-01, removed in a test
+OPEN_ENDED = "a3000000-0001-4000-8000-000000000013"  # 2026-11-25, no outDate: never served
+PAST = "a3000000-0001-4000-8000-000000000008"  # 2026-11-05, inside the re-read past
+FUTURE = {IN_TWO_DAYS, NEXT_WEEK, IN_ELEVEN_DAYS}
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def shift_of(server: FakeToast, guid: str) -> dict[str, Any]:
+    return next(s for s in server.world.labor[R1]["shifts"] if s["guid"] == guid)
+
+
+def shift_ends(server: FakeToast) -> list[datetime]:
+    return [
+        connector.parse_timestamp(r.params["endDate"])
+        for r in server.requests_to("/labor/v1/shifts")
+        if "endDate" in r.params
+    ]
+
+
+def test_the_schedule_lands_up_to_the_horizon(
+    project: Project, toast: FakeToast, no_wait: list[float]
+) -> None:
+    result = project.sync(make_configuration(toast, restaurantGuids=R1))
+    warehouse = result.warehouse
+    assert one(warehouse, "shift", id=NEXT_WEEK) == {
+        "id": NEXT_WEEK,
+        "restaurant_id": R1,
+        "entity_type": "Shift",
+        "created_date": utc("2026-11-16T19:00:00"),
+        "modified_date": utc("2026-11-16T19:00:00"),
+        "deleted": False,
+        "deleted_date": None,
+        "schedule_config_id": None,
+        "schedule_config_min_before_clock_in": None,
+        "schedule_config_min_after_clock_in": None,
+        "schedule_config_min_before_clock_out": None,
+        "schedule_config_min_after_clock_out": None,
+        "job_reference_id": "a1000000-0001-4000-8000-000000000002",
+        "job_reference_entity_type": "RestaurantJob",
+        "employee_reference_id": "a2000000-0001-4000-8000-000000000002",
+        "employee_reference_entity_type": "RestaurantUser",
+        "in_date": utc("2026-11-27T16:00:00"),
+        "out_date": utc("2026-11-28T00:30:00"),
+        "_fivetran_deleted": False,
+    }
+    synced = warehouse.ids("shift")
+    assert synced >= FUTURE
+    assert OPEN_ENDED not in synced  # Toast selects by outDate < endDate: an open shift never
+    assert max(shift_ends(toast)) == FIXED_NOW + timedelta(days=14)
+
+
+def test_a_shorter_horizon_reads_less_of_the_schedule(
+    project: Project, toast: FakeToast, no_wait: list[float]
+) -> None:
+    result = project.sync(make_configuration(toast, restaurantGuids=R1, scheduleHorizonDays="3"))
+    assert result.warehouse.ids("shift") & FUTURE == {IN_TWO_DAYS}
+    assert max(shift_ends(toast)) == FIXED_NOW + timedelta(days=3)
+
+
+def test_given_a_changed_schedule_then_moves_land_and_removed_shifts_end_deleted(
+    project: Project, toast: FakeToast, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configuration = make_configuration(toast, restaurantGuids=R1)
+    project.sync(configuration)
+    moved = shift_of(toast, NEXT_WEEK)
+    moved.update(
+        inDate="2026-11-29T18:00:00.000+0000",
+        outDate="2026-11-30T01:30:00.000+0000",
+        modifiedDate="2026-11-20T18:00:00.000+0000",
+    )
+    shift_of(toast, IN_TWO_DAYS).update(  # past the horizon: no range returns it any more
+        inDate="2026-12-10T15:00:00.000+0000", outDate="2026-12-10T23:00:00.000+0000"
+    )
+    shifts = toast.world.labor[R1]["shifts"]
+    shifts[:] = [s for s in shifts if s["guid"] not in (IN_ELEVEN_DAYS, PAST)]
+    monkeypatch.setattr(connector, "NOW", lambda: FIXED_NOW + timedelta(days=1))
+    del toast.requests[:]
+
+    second = project.sync(configuration)
+
+    warehouse = second.warehouse
+    rescheduled = one(warehouse, "shift", id=NEXT_WEEK)
+    assert (rescheduled["in_date"], rescheduled["out_date"]) == (
+        utc("2026-11-29T18:00:00"),
+        utc("2026-11-30T01:30:00"),
+    )
+    assert rescheduled["_fivetran_deleted"] is False
+    removed = one(warehouse, "shift", id=IN_ELEVEN_DAYS)
+    assert (removed["_fivetran_deleted"], removed["in_date"]) == (True, utc("2026-12-01T15:00:00"))
+    assert one(warehouse, "shift", id=PAST)["_fivetran_deleted"] is True
+    beyond = one(warehouse, "shift", id=IN_TWO_DAYS)
+    assert (beyond["_fivetran_deleted"], beyond["in_date"]) == (False, utc("2026-12-10T15:00:00"))
+    lookups = [r for r in toast.requests_to("/labor/v1/shifts") if "shiftIds" in r.params]
+    assert len(lookups) == 1
+    schedule = connector.unpack_schedule(second.state["restaurants"][R1]["schedule"])
+    assert {NEXT_WEEK, IN_TWO_DAYS} <= schedule.keys()
+    assert not {IN_ELEVEN_DAYS, PAST} & schedule.keys()
+    assert schedule[NEXT_WEEK] == utc("2026-11-29T18:00:00")
+
+
+def test_given_the_schedule_refused_then_nothing_is_deleted_until_it_is_read(
+    project: Project, toast: FakeToast, no_wait: list[float]
+) -> None:
+    configuration = make_configuration(toast, restaurantGuids=R1)
+    project.sync(configuration)
+    shifts = toast.world.labor[R1]["shifts"]
+    shifts[:] = [s for s in shifts if s["guid"] != IN_ELEVEN_DAYS]
+    refused = Fault(status=403, restaurant=R1)
+    toast.script("GET", r"^/labor/v1/shifts$", refused, refused)  # every range of the sync
+
+    second = project.sync(configuration)
+
+    assert one(second.warehouse, "shift", id=IN_ELEVEN_DAYS)["_fivetran_deleted"] is False
+    schedule = connector.unpack_schedule(second.state["restaurants"][R1]["schedule"])
+    assert IN_ELEVEN_DAYS in schedule
+    owed = second.state["restaurants"][R1]["debts"]
+    assert {debt["endpoint"] for debt in owed} == {"/labor/v1/shifts"}
+
+    third = project.sync(configuration)
+
+    assert one(third.warehouse, "shift", id=IN_ELEVEN_DAYS)["_fivetran_deleted"] is True
