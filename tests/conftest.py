@@ -62,11 +62,19 @@ from tests.fake_toast import FakeToast, World  # noqa: E402
 INITIAL_SYNC_START = "2026-09-01T00:00:00.000Z"
 FERNET_KEY = Fernet.generate_key().decode()
 
-# The sync's clock in every in-process test: a fixed instant after everything the recorded world
-# holds, so a test's result does not depend on the day it runs. A test that needs time to move
-# sets `connector.NOW` itself (monkeypatch).
+# The sync's clock in every in-process test (the autouse fixture `fixed_clock`): a fixed instant
+# after everything the recorded world holds, so a test's result does not depend on the day it
+# runs. A test that needs time to move sets `connector.NOW` itself (monkeypatch). A sync in a
+# child process gets it as an argument (tests/resilience/sync_child.py).
 FIXED_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
-connector.NOW = lambda: FIXED_NOW
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixed_clock() -> Iterator[datetime]:
+    """Every in-process sync runs on FIXED_NOW (session scope: module-scoped syncs too)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(connector, "NOW", lambda: FIXED_NOW)
+        yield FIXED_NOW
 
 
 def make_configuration(server: FakeToast, **overrides: str) -> dict[str, str]:
@@ -117,13 +125,20 @@ class Warehouse:
 
     def snapshot(self) -> dict[str, list[tuple]]:
         """Every table's rows (all columns but `_fivetran_synced`), sorted: equal snapshots
-        mean equal warehouses."""
+        mean equal warehouses. One connection for all tables (each opening costs ~20 ms)."""
         tables: dict[str, list[tuple]] = {}
-        for table in sorted(self.tables()):
-            columns = [c for c in sorted(self.columns(table)) if c != "_fivetran_synced"]
-            selected = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in columns)
-            rows = self.query(f'SELECT {selected} FROM tester."{table}"')
-            tables[table] = sorted(rows, key=lambda row: tuple(str(v) for v in row))
+        with duckdb.connect(str(self.path), read_only=True) as db:
+            columns_of: dict[str, list[str]] = {}
+            for table, column in db.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'tester'"
+            ).fetchall():
+                columns_of.setdefault(table, []).append(column)
+            for table in sorted(columns_of):
+                columns = [c for c in sorted(columns_of[table]) if c != "_fivetran_synced"]
+                selected = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in columns)
+                rows = db.execute(f'SELECT {selected} FROM tester."{table}"').fetchall()
+                tables[table] = sorted(rows, key=lambda row: tuple(str(v) for v in row))
         return tables
 
     def row(self, table: str, key: str, column: str = "id") -> dict[str, Any]:
@@ -173,6 +188,18 @@ class Project:
         return Warehouse(self.path / "files" / "warehouse.db")
 
 
+@contextmanager
+def toast_server(world: World | None = None, **options: Any) -> Iterator[FakeToast]:
+    """A FakeToast serving while the block runs (options as FakeToast's); on leaving, the test
+    fails if the fake itself had a bug: an exception in the fake drops the client's connection,
+    which the client retries like any dropped connection, so nothing else would show it."""
+    with FakeToast(world=world, **options) as server:
+        yield server
+    assert server.internal_errors == [], "bugs in the fake Toast server:\n" + "\n".join(
+        server.internal_errors
+    )
+
+
 @pytest.fixture
 def world() -> World:
     return World.load()
@@ -180,10 +207,21 @@ def world() -> World:
 
 @pytest.fixture
 def toast(world: World) -> Iterator[FakeToast]:
-    """The fake Toast server; a test fails if a scripted fault was never used."""
-    with FakeToast(world=world) as server:
+    """The fake Toast server; a test fails if a scripted fault was never used, or if the fake
+    had a bug (`toast_server`)."""
+    with toast_server(world=world) as server:
         yield server
         assert server.unconsumed() == [], "scripted faults the sync never triggered"
+
+
+@pytest.fixture(scope="session")
+def clean_sync(tmp_path_factory: pytest.TempPathFactory) -> tuple[SyncResult, FakeToast]:
+    """One undisturbed sync of the recorded world (the default configuration, virtual time),
+    shared by every test that only reads it: its warehouse, state and the server's requests."""
+    with toast_server(world=World.load()) as server, virtual_time():
+        project = Project(tmp_path_factory.mktemp("clean") / "project")
+        result = project.sync(make_configuration(server))
+    return result, server
 
 
 @pytest.fixture

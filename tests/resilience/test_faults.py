@@ -16,7 +16,7 @@ import time
 import pytest
 
 import connector
-from tests.conftest import FERNET_KEY, Project, make_configuration, virtual_time
+from tests.conftest import FERNET_KEY, Project, SyncResult, make_configuration, toast_server
 from tests.fake_toast import R1, R2, R3, FakeToast, Fault, World
 from tests.fake_toast.builders import bulk_orders
 
@@ -24,11 +24,9 @@ ORDERS_BULK = r"^/orders/v2/ordersBulk$"
 
 
 @pytest.fixture(scope="module")
-def clean_snapshot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple]]:
-    """The warehouse of an undisturbed sync of the recorded world."""
-    with FakeToast(world=World.load()) as server, virtual_time():
-        project = Project(tmp_path_factory.mktemp("clean") / "project")
-        return project.sync(make_configuration(server)).warehouse.snapshot()
+def clean_snapshot(clean_sync: tuple[SyncResult, FakeToast]) -> dict[str, list[tuple]]:
+    """The warehouse of an undisturbed sync of the recorded world (tests/conftest.py)."""
+    return clean_sync[0].warehouse.snapshot()
 
 
 def statuses(server: FakeToast, path: str) -> list[int | str]:
@@ -70,7 +68,7 @@ def test_given_429_with_only_a_reset_header_then_the_client_waits_until_the_rese
 def test_given_random_5xx_and_dropped_connections_then_the_warehouse_equals_a_clean_run(
     project: Project, no_wait: list[float], clean_snapshot: dict
 ) -> None:
-    with FakeToast(world=World.load(), fault_rate=0.05, seed=7) as server:
+    with toast_server(world=World.load(), fault_rate=0.05, seed=7) as server:
         result = project.sync(make_configuration(server))
         faults = [r.status for r in server.requests if r.status not in (200,)]
 
@@ -217,7 +215,7 @@ def test_given_the_proactive_limiter_then_no_location_exceeds_toasts_limits(
     project: Project, world: World
 ) -> None:
     world.add_orders(R1, bulk_orders(650, "2026-11-01T00:00:00.000+0000", step_seconds=60))
-    with FakeToast(world=world, enforce_rate_limits=True) as server:
+    with toast_server(world=world, enforce_rate_limits=True) as server:
         configuration = make_configuration(
             server, restaurantGuids=f"{R1},{R2}", initialSyncStart="2026-10-27T00:00:00.000Z"
         )
@@ -225,6 +223,10 @@ def test_given_the_proactive_limiter_then_no_location_exceeds_toasts_limits(
         log = list(server.requests)
         limited = server.rate_limited_count
 
+    # Real time, seen by the server: the client admits at most 20 requests of a location (5 of
+    # its ordersBulk) in any 1.1 s (the limit's second plus connector._RATE_WINDOW_MARGIN_SECONDS),
+    # so the server's 1-s counts and its own limiter hold unless the machine delays one request
+    # 0.1 s more than a later one on its way: that is the tolerance.
     assert limited == 0
     by_location: dict[str, list[float]] = {}
     orders_by_location: dict[str, list[float]] = {}
@@ -242,7 +244,7 @@ def test_given_an_orders_bulk_spacing_then_order_pages_are_that_far_apart_and_al
 ) -> None:
     world.add_orders(R1, bulk_orders(450, "2026-11-01T00:00:00.000+0000", step_seconds=60))
     warehouses, times = [], []
-    with FakeToast(world=world, enforce_rate_limits=True) as server:
+    with toast_server(world=world, enforce_rate_limits=True) as server:
         for spacing in ("0", "1.0"):
             configuration = make_configuration(
                 server,
@@ -257,6 +259,9 @@ def test_given_an_orders_bulk_spacing_then_order_pages_are_that_far_apart_and_al
     assert warehouses[0] == warehouses[1]  # the same rows, only slower
     assert len(times[1]) >= 5  # 450 orders: at least five pages
     gaps = [later - earlier for earlier, later in itertools.pairwise(sorted(times[1]))]
+    # Real time, seen by the server: the client admits the pages 1.1 s apart (the spacing plus
+    # connector._RATE_WINDOW_MARGIN_SECONDS); a gap under 1.0 s here needs the machine to delay a
+    # page 0.1 s more than the next on its way: that is the tolerance.
     assert min(gaps) >= 1.0
     unspaced = [later - earlier for earlier, later in itertools.pairwise(sorted(times[0]))]
     assert min(unspaced) < 1.0  # without the setting, Toast's 5 per second
