@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -54,7 +55,9 @@ import duckdb  # noqa: E402
 import pytest  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from fivetran_connector_sdk import Logging  # noqa: E402
+from fivetran_connector_sdk_cli import connector as sdk_cli_connector  # noqa: E402
 from fivetran_connector_sdk_cli import core_adapter  # noqa: E402
+from fivetran_connector_sdk_cli.memory_tracker import DebugMemoryTracker  # noqa: E402
 
 import connector  # noqa: E402
 from tests.fake_toast import FakeToast, World  # noqa: E402
@@ -68,12 +71,78 @@ FERNET_KEY = Fernet.generate_key().decode()
 # child process gets it as an argument (tests/resilience/sync_child.py).
 FIXED_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
+# ------------------------------------------------------------------------------ the test run
+# Tiers, run in this order (`pytest_collection_modifyitems`): the fast unit tests first, so a
+# broken basic fails within seconds; then whole syncs, faults, the real CLI, the benchmark's.
+_TIERS = ("unit", "replay", "resilience", "e2e", "bench")
+# The marker `slow`: measurements (the benchmark, peak RSS) of more than ~20 s. They run only
+# when asked for: `bash tests/run.sh -m slow` (README, Tests), or their file or test named.
+_SLOW = "slow"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{_SLOW}: a measurement of more than ~20 s; runs only with `-m {_SLOW}` (or any -m "
+        "expression naming it) or when its file or test is named",
+    )
+
+
+def _tier(item: pytest.Item) -> int:
+    parts = Path(item.path).relative_to(ROOT / "tests").parts
+    return _TIERS.index(parts[0]) if parts[0] in _TIERS else len(_TIERS)
+
+
+def _named(config: pytest.Config, item: pytest.Item) -> bool:
+    """Whether the command line names the item's file, or the item, itself."""
+    for argument in config.args:
+        path, _, name = argument.partition("::")
+        named_file = (config.invocation_params.dir / path).resolve() == Path(item.path)
+        if named_file and item.nodeid.partition("::")[2].startswith(name):
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out slow tests unless asked for; order the rest by tier (stable within one)."""
+    if not re.search(rf"\b{_SLOW}\b", config.option.markexpr or ""):
+        slow = [i for i in items if i.get_closest_marker(_SLOW) and not _named(config, i)]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if item not in slow]
+    items.sort(key=_tier)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Say why no test ran, before pytest's closing line (which stays the last line printed)."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"No test ran: an empty selection fails the run (exit 5). Slow tests run only "
+                f"with `-m {_SLOW}`.",
+                red=True,
+            )
+
+
+class _MemoryTrackerStoppedAfterSync(DebugMemoryTracker):
+    """The SDK's memory tracker as `fivetran debug` runs it during a sync (the 4 GB limit is
+    still enforced), but stopped when update() returns. As shipped, `stop()` does nothing: in a
+    test session every sync leaves a thread sampling memory each second, and an atexit line
+    that the interpreter prints after pytest's closing line."""
+
+    def stop(self, timeout: float = 3.0) -> None:
+        del timeout
+        self.active = False
+        atexit.unregister(self._log_results)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def fixed_clock() -> Iterator[datetime]:
     """Every in-process sync runs on FIXED_NOW (session scope: module-scoped syncs too)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(connector, "NOW", lambda: FIXED_NOW)
+        patch.setattr(sdk_cli_connector, "DebugMemoryTracker", _MemoryTrackerStoppedAfterSync)
         yield FIXED_NOW
 
 

@@ -142,6 +142,7 @@ def test_a_sync_into_the_counting_sink_sees_every_row_a_runner_sync_writes(
     assert times.calls["checkpoint"] >= 2 and times.seconds["checkpoint"] > 0
 
 
+@pytest.mark.slow  # runs the benchmark: four child processes, ~20 s
 def test_a_tiny_benchmark_runs_every_phase_and_replays_the_same_rows(tmp_path: Path) -> None:
     """`tests/benchmark.py` end to end at a tiny size: the measured sync, the write-bound replay
     of its capture (the connector's own connection pool must not bypass it) and one worker."""

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests import benchmark
 from tests.conftest import FIXED_NOW
+
+pytestmark = pytest.mark.slow  # a measurement (three syncs in child processes, ~50 s)
 
 _BASE = (30, 40)  # days, orders per day: 1,200 orders, about 22,000 rows
 _LONGER = (90, 40)  # three times the history
