@@ -421,7 +421,7 @@ def _header(sizes: Sizes, args: argparse.Namespace, version: str) -> list[str]:
         f"{' (--quick)' if args.quick else ''}",
         f"  data: {sizes.restaurants} restaurants x {sizes.days} days x {sizes.orders_per_day} "
         f"orders/day = {report.n(orders)} orders with every nested child, from {sizes.start}; "
-        f"seed {sizes.seed}",
+        f"seed {sizes.seed}{f'; clock pinned at {sizes.now}' if sizes.now else ''}",
         f"  server: fake Toast in its own process, {sizes.latency_ms:g} ms latency per request, "
         "Toast's rate limits enforced (429 when exceeded)",
         f"  connector: maxWorkers {sizes.workers}, core_adapter.run (the SDK runner of "
