@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 import pytest  # noqa: E402
+import requests  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from fivetran_connector_sdk import Logging  # noqa: E402
 from fivetran_connector_sdk_cli import connector as sdk_cli_connector  # noqa: E402
@@ -298,14 +300,32 @@ def project(tmp_path: Path) -> Project:
     return Project(tmp_path / "project")
 
 
+@dataclass
+class Sent:
+    """A request the client sent, at the time its rate limiter admitted it (virtual time)."""
+
+    admitted: float | None
+    method: str
+    path: str
+    restaurant: str | None
+
+
 class VirtualTime:
     """Time for the client's waits: a sleep returns at once and moves this clock forward, so
-    the rate limiter sees the time it asked for pass. Records every wait."""
+    the rate limiter sees the time it asked for pass. Records every wait, and every request the
+    client sends (`sent`) with its admission time.
+
+    The limiter reads the clock (CLOCK) when it admits a request, and the sending thread then
+    sends it without reading the clock again (connector.ToastClient._send): the last reading of
+    the sending thread is the admission time. Unlike the server's arrival times, admission times
+    do not depend on how busy the machine is."""
 
     def __init__(self) -> None:
         self.waits: list[float] = []
+        self.sent: list[Sent] = []
         self._skipped = 0.0
         self._lock = threading.Lock()
+        self._last_reading = threading.local()
 
     def sleep(self, seconds: float) -> None:
         with self._lock:
@@ -314,19 +334,43 @@ class VirtualTime:
 
     def clock(self) -> float:
         with self._lock:
-            return time.monotonic() + self._skipped
+            now = time.monotonic() + self._skipped
+        self._last_reading.value = now
+        return now
+
+    def record(self, request: requests.PreparedRequest) -> None:
+        """Note a request the sending thread is about to send (see the class)."""
+        sent = Sent(
+            getattr(self._last_reading, "value", None),
+            request.method or "",
+            urlsplit(request.url or "").path,
+            request.headers.get("Toast-Restaurant-External-ID"),
+        )
+        with self._lock:
+            self.sent.append(sent)
 
 
 @contextmanager
 def virtual_time() -> Iterator[VirtualTime]:
-    """Run the connector's client in virtual time while the block runs."""
+    """Run the connector's client in virtual time while the block runs; record what it sends
+    (`requests`' transport adapter notes each request before sending it unchanged)."""
     virtual = VirtualTime()
     saved = connector.SLEEP, connector.CLOCK
+    send = requests.adapters.HTTPAdapter.send
+
+    def recorded_send(
+        adapter: requests.adapters.HTTPAdapter, request: requests.PreparedRequest, **options: Any
+    ) -> requests.Response:
+        virtual.record(request)
+        return send(adapter, request, **options)
+
     connector.SLEEP, connector.CLOCK = virtual.sleep, virtual.clock
+    requests.adapters.HTTPAdapter.send = recorded_send  # type: ignore[method-assign]
     try:
         yield virtual
     finally:
         connector.SLEEP, connector.CLOCK = saved
+        requests.adapters.HTTPAdapter.send = send  # type: ignore[method-assign]
 
 
 @pytest.fixture
