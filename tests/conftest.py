@@ -140,11 +140,17 @@ class _MemoryTrackerStoppedAfterSync(DebugMemoryTracker):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def memory_tracker_stopped_after_sync() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sdk_cli_connector, "DebugMemoryTracker", _MemoryTrackerStoppedAfterSync)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def fixed_clock() -> Iterator[datetime]:
     """Every in-process sync runs on FIXED_NOW (session scope: module-scoped syncs too)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(connector, "NOW", lambda: FIXED_NOW)
-        patch.setattr(sdk_cli_connector, "DebugMemoryTracker", _MemoryTrackerStoppedAfterSync)
         yield FIXED_NOW
 
 
