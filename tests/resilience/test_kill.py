@@ -93,16 +93,20 @@ def test_given_kills_after_checkpoints_when_restarted_then_it_resumes_to_the_cle
 
         environment = {**os.environ, **OFFLINE_ENV}
         states_left = []
-        for _ in range(KILLS):
-            child = subprocess.Popen(
-                command(KILLED_CHECKPOINT_SECONDS),
-                cwd=ROOT,
-                env=environment,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            assert _kill_after_next_checkpoint(child, killed.state_file), (
-                "the sync ended before it was killed: make the world longer"
+        for run in range(KILLS):
+            log = tmp_path / f"killed-run{run}.log"
+            with log.open("wb") as output:
+                child = subprocess.Popen(
+                    command(KILLED_CHECKPOINT_SECONDS),
+                    cwd=ROOT,
+                    env=environment,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+                killed_in_time = _kill_after_next_checkpoint(child, killed.state_file)
+            assert killed_in_time, (
+                f"the sync ended (exit {child.returncode}) before it was killed: "
+                + log.read_text(errors="replace")[-2000:]
             )
             states_left.append(killed.state())
 
