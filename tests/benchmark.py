@@ -110,6 +110,9 @@ class Sizes:
     seed: int
     today: date  # UTC, fixed once so every phase generates the same world
     runner_patches: tuple[str, ...] = ()  # diagnosis only: tests/bench/runner_patches.py
+    # The syncs' clock (`connector.NOW`, ISO 8601) in every live phase; None: the wall clock, as
+    # `fivetran debug` runs. Tests pin it (`--now`), with `today` its day.
+    now: str | None = None
 
     @property
     def latency(self) -> float:
@@ -239,6 +242,7 @@ def live_sync(
                 "configuration": configuration(server.base_url, sizes),
                 "project_dir": str(workdir / name),
                 "runner_patches": list(sizes.runner_patches),
+                "now": sizes.now,
             }
             result = run_child(spec, workdir, name)
     except BenchError as error:
@@ -359,18 +363,36 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="diagnosis only: patch the SDK runner in every sync that runs it (names joined by "
         f"commas: {', '.join(runner_patches.PATCHES)}; see tests/bench/runner_patches.py)",
     )
+    parser.add_argument(
+        "--now",
+        type=_aware_datetime,
+        help="the syncs' clock, e.g. 2026-11-20T12:00:00+00:00 (default: the wall clock); the "
+        f"generated world ends {SETTLED_DAYS} days before its day",
+    )
     parser.add_argument("--json", type=Path, help="save every number here")
     parser.add_argument("--workdir", type=Path, help="keep logs and server stats here")
     return parser.parse_args(argv)
 
 
+def _aware_datetime(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text}: give a time zone (e.g. +00:00)")
+    return moment.astimezone(timezone.utc)
+
+
 def _sizes(args: argparse.Namespace) -> Sizes:
     preset = QUICK if args.quick else FULL
     chosen = {k: v if getattr(args, k) is None else getattr(args, k) for k, v in preset.items()}
-    today = datetime.now(timezone.utc).date()
+    now = args.now or datetime.now(timezone.utc)
     patches = tuple(args.runner_patches)
     return Sizes(
-        workers=args.workers, seed=args.seed, today=today, runner_patches=patches, **chosen
+        workers=args.workers,
+        seed=args.seed,
+        today=now.date(),
+        runner_patches=patches,
+        now=args.now.isoformat() if args.now else None,
+        **chosen,
     )
 
 
@@ -399,7 +421,7 @@ def _header(sizes: Sizes, args: argparse.Namespace, version: str) -> list[str]:
         f"{' (--quick)' if args.quick else ''}",
         f"  data: {sizes.restaurants} restaurants x {sizes.days} days x {sizes.orders_per_day} "
         f"orders/day = {report.n(orders)} orders with every nested child, from {sizes.start}; "
-        f"seed {sizes.seed}",
+        f"seed {sizes.seed}{f'; clock pinned at {sizes.now}' if sizes.now else ''}",
         f"  server: fake Toast in its own process, {sizes.latency_ms:g} ms latency per request, "
         "Toast's rate limits enforced (429 when exceeded)",
         f"  connector: maxWorkers {sizes.workers}, core_adapter.run (the SDK runner of "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,9 +54,12 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 import pytest  # noqa: E402
+import requests  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from fivetran_connector_sdk import Logging  # noqa: E402
+from fivetran_connector_sdk_cli import connector as sdk_cli_connector  # noqa: E402
 from fivetran_connector_sdk_cli import core_adapter  # noqa: E402
+from fivetran_connector_sdk_cli.memory_tracker import DebugMemoryTracker  # noqa: E402
 
 import connector  # noqa: E402
 from tests.fake_toast import FakeToast, World  # noqa: E402
@@ -62,11 +67,91 @@ from tests.fake_toast import FakeToast, World  # noqa: E402
 INITIAL_SYNC_START = "2026-09-01T00:00:00.000Z"
 FERNET_KEY = Fernet.generate_key().decode()
 
-# The sync's clock in every in-process test: a fixed instant after everything the recorded world
-# holds, so a test's result does not depend on the day it runs. A test that needs time to move
-# sets `connector.NOW` itself (monkeypatch).
+# The sync's clock in every in-process test (the autouse fixture `fixed_clock`): a fixed instant
+# after everything the recorded world holds, so a test's result does not depend on the day it
+# runs. A test that needs time to move sets `connector.NOW` itself (monkeypatch). A sync in a
+# child process gets it as an argument (tests/resilience/sync_child.py).
 FIXED_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
-connector.NOW = lambda: FIXED_NOW
+
+# ------------------------------------------------------------------------------ the test run
+# Tiers, run in this order (`pytest_collection_modifyitems`): the fast unit tests first, so a
+# broken basic fails within seconds; then whole syncs, faults, the real CLI, the benchmark's.
+_TIERS = ("unit", "replay", "resilience", "e2e", "bench")
+# The marker `slow`: measurements (the benchmark, peak RSS) of more than ~20 s. They run only
+# when asked for: `bash tests/run.sh -m slow` (README, Tests), or their file or test named.
+_SLOW = "slow"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{_SLOW}: a measurement of more than ~20 s; runs only with `-m {_SLOW}` (or any -m "
+        "expression naming it) or when its file or test is named",
+    )
+
+
+def _tier(item: pytest.Item) -> int:
+    parts = Path(item.path).relative_to(ROOT / "tests").parts
+    return _TIERS.index(parts[0]) if parts[0] in _TIERS else len(_TIERS)
+
+
+def _named(config: pytest.Config, item: pytest.Item) -> bool:
+    """Whether the command line names the item's file, or the item, itself."""
+    for argument in config.args:
+        path, _, name = argument.partition("::")
+        named_file = (config.invocation_params.dir / path).resolve() == Path(item.path)
+        if named_file and item.nodeid.partition("::")[2].startswith(name):
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out slow tests unless asked for; order the rest by tier (stable within one)."""
+    if not re.search(rf"\b{_SLOW}\b", config.option.markexpr or ""):
+        slow = [i for i in items if i.get_closest_marker(_SLOW) and not _named(config, i)]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if item not in slow]
+    items.sort(key=_tier)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Say why no test ran, before pytest's closing line (which stays the last line printed)."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"No test ran: an empty selection fails the run (exit 5). Slow tests run only "
+                f"with `-m {_SLOW}`.",
+                red=True,
+            )
+
+
+class _MemoryTrackerStoppedAfterSync(DebugMemoryTracker):
+    """The SDK's memory tracker as `fivetran debug` runs it during a sync (the 4 GB limit is
+    still enforced), but stopped when update() returns. As shipped, `stop()` does nothing: in a
+    test session every sync leaves a thread sampling memory each second, and an atexit line
+    that the interpreter prints after pytest's closing line."""
+
+    def stop(self, timeout: float = 3.0) -> None:
+        del timeout
+        self.active = False
+        atexit.unregister(self._log_results)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def memory_tracker_stopped_after_sync() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sdk_cli_connector, "DebugMemoryTracker", _MemoryTrackerStoppedAfterSync)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixed_clock() -> Iterator[datetime]:
+    """Every in-process sync runs on FIXED_NOW (session scope: module-scoped syncs too)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(connector, "NOW", lambda: FIXED_NOW)
+        yield FIXED_NOW
 
 
 def make_configuration(server: FakeToast, **overrides: str) -> dict[str, str]:
@@ -117,13 +202,20 @@ class Warehouse:
 
     def snapshot(self) -> dict[str, list[tuple]]:
         """Every table's rows (all columns but `_fivetran_synced`), sorted: equal snapshots
-        mean equal warehouses."""
+        mean equal warehouses. One connection for all tables (each opening costs ~20 ms)."""
         tables: dict[str, list[tuple]] = {}
-        for table in sorted(self.tables()):
-            columns = [c for c in sorted(self.columns(table)) if c != "_fivetran_synced"]
-            selected = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in columns)
-            rows = self.query(f'SELECT {selected} FROM tester."{table}"')
-            tables[table] = sorted(rows, key=lambda row: tuple(str(v) for v in row))
+        with duckdb.connect(str(self.path), read_only=True) as db:
+            columns_of: dict[str, list[str]] = {}
+            for table, column in db.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'tester'"
+            ).fetchall():
+                columns_of.setdefault(table, []).append(column)
+            for table in sorted(columns_of):
+                columns = [c for c in sorted(columns_of[table]) if c != "_fivetran_synced"]
+                selected = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in columns)
+                rows = db.execute(f'SELECT {selected} FROM tester."{table}"').fetchall()
+                tables[table] = sorted(rows, key=lambda row: tuple(str(v) for v in row))
         return tables
 
     def row(self, table: str, key: str, column: str = "id") -> dict[str, Any]:
@@ -173,6 +265,18 @@ class Project:
         return Warehouse(self.path / "files" / "warehouse.db")
 
 
+@contextmanager
+def toast_server(world: World | None = None, **options: Any) -> Iterator[FakeToast]:
+    """A FakeToast serving while the block runs (options as FakeToast's); on leaving, the test
+    fails if the fake itself had a bug: an exception in the fake drops the client's connection,
+    which the client retries like any dropped connection, so nothing else would show it."""
+    with FakeToast(world=world, **options) as server:
+        yield server
+    assert server.internal_errors == [], "bugs in the fake Toast server:\n" + "\n".join(
+        server.internal_errors
+    )
+
+
 @pytest.fixture
 def world() -> World:
     return World.load()
@@ -180,10 +284,21 @@ def world() -> World:
 
 @pytest.fixture
 def toast(world: World) -> Iterator[FakeToast]:
-    """The fake Toast server; a test fails if a scripted fault was never used."""
-    with FakeToast(world=world) as server:
+    """The fake Toast server; a test fails if a scripted fault was never used, or if the fake
+    had a bug (`toast_server`)."""
+    with toast_server(world=world) as server:
         yield server
         assert server.unconsumed() == [], "scripted faults the sync never triggered"
+
+
+@pytest.fixture(scope="session")
+def clean_sync(tmp_path_factory: pytest.TempPathFactory) -> tuple[SyncResult, FakeToast]:
+    """One undisturbed sync of the recorded world (the default configuration, virtual time),
+    shared by every test that only reads it: its warehouse, state and the server's requests."""
+    with toast_server(world=World.load()) as server, virtual_time():
+        project = Project(tmp_path_factory.mktemp("clean") / "project")
+        result = project.sync(make_configuration(server))
+    return result, server
 
 
 @pytest.fixture
@@ -191,14 +306,32 @@ def project(tmp_path: Path) -> Project:
     return Project(tmp_path / "project")
 
 
+@dataclass
+class Sent:
+    """A request the client sent, at the time its rate limiter admitted it (virtual time)."""
+
+    admitted: float | None
+    method: str
+    path: str
+    restaurant: str | None
+
+
 class VirtualTime:
     """Time for the client's waits: a sleep returns at once and moves this clock forward, so
-    the rate limiter sees the time it asked for pass. Records every wait."""
+    the rate limiter sees the time it asked for pass. Records every wait, and every request the
+    client sends (`sent`) with its admission time.
+
+    The limiter reads the clock (CLOCK) when it admits a request, and the sending thread then
+    sends it without reading the clock again (connector.ToastClient._send): the last reading of
+    the sending thread is the admission time. Unlike the server's arrival times, admission times
+    do not depend on how busy the machine is."""
 
     def __init__(self) -> None:
         self.waits: list[float] = []
+        self.sent: list[Sent] = []
         self._skipped = 0.0
         self._lock = threading.Lock()
+        self._last_reading = threading.local()
 
     def sleep(self, seconds: float) -> None:
         with self._lock:
@@ -207,19 +340,43 @@ class VirtualTime:
 
     def clock(self) -> float:
         with self._lock:
-            return time.monotonic() + self._skipped
+            now = time.monotonic() + self._skipped
+        self._last_reading.value = now
+        return now
+
+    def record(self, request: requests.PreparedRequest) -> None:
+        """Note a request the sending thread is about to send (see the class)."""
+        sent = Sent(
+            getattr(self._last_reading, "value", None),
+            request.method or "",
+            urlsplit(request.url or "").path,
+            request.headers.get("Toast-Restaurant-External-ID"),
+        )
+        with self._lock:
+            self.sent.append(sent)
 
 
 @contextmanager
 def virtual_time() -> Iterator[VirtualTime]:
-    """Run the connector's client in virtual time while the block runs."""
+    """Run the connector's client in virtual time while the block runs; record what it sends
+    (`requests`' transport adapter notes each request before sending it unchanged)."""
     virtual = VirtualTime()
     saved = connector.SLEEP, connector.CLOCK
+    send = requests.adapters.HTTPAdapter.send
+
+    def recorded_send(
+        adapter: requests.adapters.HTTPAdapter, request: requests.PreparedRequest, **options: Any
+    ) -> requests.Response:
+        virtual.record(request)
+        return send(adapter, request, **options)
+
     connector.SLEEP, connector.CLOCK = virtual.sleep, virtual.clock
+    requests.adapters.HTTPAdapter.send = recorded_send  # type: ignore[method-assign]
     try:
         yield virtual
     finally:
         connector.SLEEP, connector.CLOCK = saved
+        requests.adapters.HTTPAdapter.send = send  # type: ignore[method-assign]
 
 
 @pytest.fixture

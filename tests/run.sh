@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: makes .venv if needed, installs the test requirements, lints, runs pytest.
-# Extra arguments go to pytest (e.g. `bash tests/run.sh -k orders`).
+# Extra arguments go to pytest (e.g. `bash tests/run.sh -k orders`; `-m slow` for the slow
+# measurements, which the default run leaves out: tests/conftest.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${VENV:-.venv}"
@@ -10,4 +11,7 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements-test.txt
 "$venv/bin/ruff" check --config .ci/ruff.toml .
 "$venv/bin/ruff" format --check --config .ci/ruff.toml .
-"$venv/bin/python" -m pytest "$@"
+# The 15 slowest tests are listed before pytest's closing line, which is the last line printed.
+# pytest's exit code is this script's (and CI's): a failure is 1, an empty selection 5 (failing
+# too: a run that tests nothing must not pass).
+"$venv/bin/python" -m pytest --durations=15 "$@"

@@ -7,8 +7,10 @@ no network, see replay.py; "stream": live, but into a `CountingSink` instead of 
 see below), configuration (the connector's), project_dir, and optionally fivetran_naming (false:
 the runner keeps source names, as `fivetran debug --naming SOURCE` does),
 profile_file (cProfile of the main thread: the emitter and the SDK runner; the workers that
-fetch and transform run in other threads and are not profiled) and runner_patches (names from
-runner_patches.py: a diagnosis of the runner's memory, never a measurement of the shipped one).
+fetch and transform run in other threads and are not profiled), runner_patches (names from
+runner_patches.py: a diagnosis of the runner's memory, never a measurement of the shipped one)
+and now (ISO 8601: the sync's clock, `connector.NOW`, in a live or stream sync; a replay runs on
+the captured sync's).
 
 The result (JSON) holds wall and CPU seconds of `core_adapter.run`, peak RSS (VmHWM of this
 process, and the RSS before the sync started), the SDK's counts, and rows per destination table
@@ -27,6 +29,7 @@ import sys
 import threading
 import time
 import traceback
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +218,9 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
     adapter = (
         replay.install(connector, Path(spec["capture_dir"])) if spec["mode"] == "replay" else None
     )
+    if adapter is None and spec.get("now"):
+        now = datetime.fromisoformat(spec["now"])
+        connector.NOW = lambda: now
     patches = [] if spec["mode"] == "stream" else spec.get("runner_patches", [])  # no runner
     runner_patches.apply(patches)
     # As `fivetran debug` runs it: INFO level, and timestamped log lines.

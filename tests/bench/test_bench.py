@@ -21,7 +21,15 @@ from tests.bench import child, runner_patches
 from tests.bench.bounds import bounds
 from tests.bench.child import OperationTimes
 from tests.bench.replay import ReplayAdapter, VirtualTime, captured_now
-from tests.conftest import ROOT, Project, make_configuration, virtual_time
+from tests.conftest import (
+    FIXED_NOW,
+    ROOT,
+    Project,
+    SyncResult,
+    make_configuration,
+    toast_server,
+    virtual_time,
+)
 from tests.fake_toast import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, FakeToast, World
 from tests.fake_toast.generate import GeneratedWorld
 from tests.fake_toast.server import RecordedRequest, request_stats
@@ -69,7 +77,7 @@ def test_given_a_captured_sync_when_replayed_then_same_answers_without_a_server(
         "endDate": "2026-01-05T00:00:00.000+0000",
     }
     live = requests.Session()
-    with FakeToast(world, capture_dir=tmp_path) as fake:
+    with toast_server(world, capture_dir=tmp_path) as fake:
         body = {
             "clientId": SANDBOX_CLIENT_ID,
             "clientSecret": SANDBOX_CLIENT_SECRET,
@@ -118,7 +126,7 @@ def test_a_sync_into_the_counting_sink_sees_every_row_a_runner_sync_writes(
     times = OperationTimes()
     times.install()
     try:
-        with FakeToast(world=World.load()) as server, virtual_time():
+        with toast_server(world=World.load()) as server, virtual_time():
             configuration = make_configuration(server)
             written = Project(tmp_path / "runner").sync(configuration).warehouse
             streamed = child.sync_into_counting_sink(configuration)
@@ -134,6 +142,7 @@ def test_a_sync_into_the_counting_sink_sees_every_row_a_runner_sync_writes(
     assert times.calls["checkpoint"] >= 2 and times.seconds["checkpoint"] > 0
 
 
+@pytest.mark.slow  # runs the benchmark: four child processes, ~20 s
 def test_a_tiny_benchmark_runs_every_phase_and_replays_the_same_rows(tmp_path: Path) -> None:
     """`tests/benchmark.py` end to end at a tiny size: the measured sync, the write-bound replay
     of its capture (the connector's own connection pool must not bypass it) and one worker."""
@@ -143,6 +152,7 @@ def test_a_tiny_benchmark_runs_every_phase_and_replays_the_same_rows(tmp_path: P
         "tests/benchmark.py",
         *("--restaurants", "2", "--days", "3", "--orders-per-day", "4", "--latency-ms", "5"),
         *("--explode-orders", "50", "--json", str(out), "--workdir", str(tmp_path / "work")),
+        *("--now", FIXED_NOW.isoformat()),
     ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
@@ -157,11 +167,10 @@ def test_a_tiny_benchmark_runs_every_phase_and_replays_the_same_rows(tmp_path: P
 
 
 def test_the_runner_patches_change_what_they_say_and_not_the_rows_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_sync: tuple[SyncResult, FakeToast]
 ) -> None:
     """`--runner-patches` diagnoses the runner's memory: it must measure the same sync."""
-    with FakeToast(world=World.load()) as server, virtual_time():
-        shipped = Project(tmp_path / "shipped").sync(make_configuration(server)).warehouse
+    shipped = clean_sync[0].warehouse  # the runner as shipped (tests/conftest.py)
 
     runner_patches.apply(
         runner_patches.parse(",".join(runner_patches.PATCHES)), monkeypatch.setattr
@@ -183,7 +192,7 @@ def test_the_runner_patches_change_what_they_say_and_not_the_rows_written(
         capped = reference.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     assert settings == {"memory_limit": capped, "threads": "1"}
 
-    with FakeToast(world=World.load()) as server, virtual_time():
+    with toast_server(world=World.load()) as server, virtual_time():
         patched = Project(tmp_path / "patched").sync(make_configuration(server)).warehouse
     assert patched.snapshot() == shipped.snapshot()
     assert shipped.count("orders", deleted=True) > 0  # the deletes went through the runner too

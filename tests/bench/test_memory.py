@@ -11,10 +11,14 @@ one that kept every batch it fetched at 1.53x with three times the days; both fa
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
+import pytest
+
 from tests import benchmark
+from tests.conftest import FIXED_NOW
+
+pytestmark = pytest.mark.slow  # a measurement (three syncs in child processes, ~50 s)
 
 _BASE = (30, 40)  # days, orders per day: 1,200 orders, about 22,000 rows
 _LONGER = (90, 40)  # three times the history
@@ -30,7 +34,8 @@ def _peak_rss_mb(workdir: Path, days: int, orders_per_day: int) -> tuple[float, 
         latency_ms=0.0,
         workers=4,
         seed=1,
-        today=date(2026, 11, 20),
+        today=FIXED_NOW.date(),
+        now=FIXED_NOW.isoformat(),
     )
     result = benchmark.live_sync(sizes, workdir, f"stream-{days}x{orders_per_day}", mode="stream")
     assert result["server"]["served_429"] == 0

@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.conftest import OFFLINE_ENV, ROOT, Warehouse, make_configuration
+from tests.conftest import OFFLINE_ENV, ROOT, Warehouse, make_configuration, toast_server
 from tests.fake_toast import R3, FakeToast, Fault, RecordedRequest, World
 from tests.sandbox import write_local_pipreqs
 
@@ -131,9 +132,10 @@ class CliProject:
         return json.loads(state_file.read_text()) if state_file.exists() else {}
 
 
-def fake_toast() -> FakeToast:
-    """A fake Toast server with a client secret of its own, so any sighting of it is a leak."""
-    return FakeToast(World.load(), client_secret=f"e2e-secret-{secrets.token_urlsafe(24)}")
+def fake_toast() -> AbstractContextManager[FakeToast]:
+    """A fake Toast server with a client secret of its own, so any sighting of it is a leak
+    (failing the session's runs if the fake had a bug: `toast_server`)."""
+    return toast_server(World.load(), client_secret=f"e2e-secret-{secrets.token_urlsafe(24)}")
 
 
 def project_for(path: Path, server: FakeToast) -> CliProject:
@@ -177,6 +179,8 @@ def cli_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliRuns]:
         crash_project = project_for(base / "crash-project", crash_server)
         crashing = crash_project.start(crash_server)
         first = project.run(server)
+        # The wall clock: the CLI's sync ended at it (it cannot be given one). The recorded world
+        # ends before FIXED_NOW, so the day the tests run changes nothing (test_fivetran_debug).
         first_finished = datetime.now(timezone.utc)
         first_state = project.state()
         first_counts = (

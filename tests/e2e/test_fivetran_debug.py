@@ -18,6 +18,11 @@ from tests.replay import oracle
 pytestmark = pytest.mark.e2e
 
 START = datetime.fromisoformat(INITIAL_SYNC_START.replace("Z", "+00:00"))
+# `fivetran debug` cannot be given a clock: its syncs end at the wall clock, and so does the
+# oracle's count below. The assertions still do not depend on the day the tests run: nothing in
+# the recorded world is dated after FIXED_NOW (tests/conftest.py; pinned by tests/unit/
+# test_fake_toast.py), so any later end sees all of it, and the crash's first window is fixed by
+# initialSyncStart.
 LOGIN = "/authentication/v1/authentication/login"
 ORDERS_BULK = "/orders/v2/ordersBulk"
 RESUME_OVERLAP = timedelta(minutes=5)

@@ -37,8 +37,9 @@ _SERVICE_SECONDS = 14.5 * 3600  # orders open until 01:30 local, before any clos
 _LATE_EDIT_DAYS = 2  # at most this many days between closing and a late edit
 # Everything of a business day (orders closed after midnight, late edits, clock-outs) is modified
 # less than this many days after the world's end, the UTC midnight after its last business day
-# (measured: at most 2 days 1.5 h). A world that ends this long before today holds nothing
-# modified later than now, so syncs run at different times of the day see the same data.
+# (measured: at most 2 days 1.5 h). A world that ends this long before the sync's now (its day:
+# `connector.NOW`, which tests pin to FIXED_NOW) holds nothing modified later than now, so syncs
+# run at different times of the day see the same data.
 SETTLED_DAYS = 3
 _CACHE_SIZE = 32  # windows being paged at once: about one per restaurant
 _MENU = (

@@ -14,6 +14,7 @@ from tests.conftest import (
     Project,
     SyncResult,
     make_configuration,
+    toast_server,
     virtual_time,
 )
 from tests.fake_toast import (
@@ -49,13 +50,10 @@ def toast_time(moment: datetime) -> str:
 
 
 @pytest.fixture(scope="module")
-def first_sync(tmp_path_factory: pytest.TempPathFactory) -> tuple[SyncResult, FakeToast]:
-    """One full sync of the recorded world, shared by the read-only assertions below."""
-    world = World.load()
-    with FakeToast(world=world) as server, virtual_time():
-        project = Project(tmp_path_factory.mktemp("first") / "project")
-        result = project.sync(make_configuration(server))
-    return result, server
+def first_sync(clean_sync: tuple[SyncResult, FakeToast]) -> tuple[SyncResult, FakeToast]:
+    """One full sync of the recorded world (tests/conftest.py `clean_sync`), shared by the
+    read-only assertions below."""
+    return clean_sync
 
 
 def test_every_contract_table_has_exactly_the_rows_of_the_source(first_sync) -> None:
@@ -70,7 +68,7 @@ def test_source_naming_gives_the_same_warehouse(first_sync, tmp_path) -> None:
     (`fivetran debug --naming SOURCE`, or a connection deployed so) lands the same tables,
     columns, types and rows, and the SDK's runner renames nothing."""
     fivetran_named = first_sync[0].warehouse
-    with FakeToast(world=World.load()) as server, virtual_time():
+    with toast_server(world=World.load()) as server, virtual_time():
         project = Project(tmp_path / "source-naming")
         source_named = project.sync(make_configuration(server), fivetran_naming=False).warehouse
     columns = (
@@ -246,7 +244,7 @@ def test_given_synced_when_the_source_changes_then_the_second_sync_fetches_only_
     project: Project, world: World, no_wait: list[float]
 ) -> None:
     world.disconnect(R3)
-    with FakeToast(world=world) as server:
+    with toast_server(world=world) as server:
         configuration = make_configuration(server)
         first = project.sync(configuration)
         before = oracle.expected_warehouse(world, START, now_utc())  # without R3

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.conftest import FIXED_NOW, toast_server
 from tests.fake_toast import (
     CONFIG_ENDPOINTS,
     DEEP_MODIFIER_ORDER,
@@ -83,7 +84,7 @@ class Client:
 @pytest.fixture
 def fake() -> Iterator[FakeToast]:
     """A fake serving the recorded world; fails the test on unused faults or fake bugs."""
-    with FakeToast(World.load()) as server:
+    with toast_server(World.load()) as server:
         yield server
         assert server.unconsumed() == []
         assert server.internal_errors == []
@@ -171,7 +172,7 @@ def test_given_bad_bearer_when_get_then_401(
 
 
 def test_given_short_token_ttl_when_it_passes_then_401_and_a_new_token() -> None:
-    with FakeToast(World.load(), token_ttl_seconds=1) as fake:
+    with toast_server(World.load(), token_ttl_seconds=1) as fake:
         client = Client(fake)
         assert client.login().json()["token"]["expiresIn"] == 1
         old = client.token
@@ -513,7 +514,7 @@ def _until_429(client: Client, path: str, **params: Any) -> tuple[int, requests.
 
 
 def test_given_enforced_limits_when_over_20_per_second_then_429_with_retry_after() -> None:
-    with FakeToast(World.load(), enforce_rate_limits=True) as fake:
+    with toast_server(World.load(), enforce_rate_limits=True) as fake:
         client = Client(fake)
         client.login()
         passed, limited = _until_429(client, "/labor/v1/jobs")
@@ -526,7 +527,7 @@ def test_given_enforced_limits_when_over_20_per_second_then_429_with_retry_after
 
 
 def test_given_enforced_limits_when_orders_bulk_over_5_per_second_then_endpoint_429() -> None:
-    with FakeToast(World.load(), enforce_rate_limits=True) as fake:
+    with toast_server(World.load(), enforce_rate_limits=True) as fake:
         client = Client(fake)
         client.login()
         passed, limited = _until_429(client, "/orders/v2/ordersBulk", **SEPT)
@@ -559,7 +560,7 @@ def test_given_scripted_429_then_recorded_body_and_retry_after(
 
 
 def test_given_unused_fault_then_listed_by_unconsumed() -> None:
-    with FakeToast(World.load()) as fake:
+    with toast_server(World.load()) as fake:
         fault = Fault(status=500, restaurant=R3)
         fake.script("GET", "ordersBulk", fault)
         assert fake.unconsumed() == [fault]
@@ -578,7 +579,7 @@ def test_given_dropped_connection_then_connection_error_and_logged(
 def test_given_fault_rate_one_then_every_data_request_fails_but_login_works() -> None:
     outcomes = []
     for _ in range(2):
-        with FakeToast(World.load(), fault_rate=1.0, seed=7) as fake:
+        with toast_server(World.load(), fault_rate=1.0, seed=7) as fake:
             client = Client(fake)
             assert client.login().status_code == 200
             for _ in range(6):
@@ -645,7 +646,7 @@ def test_given_generated_world_when_paging_a_window_then_all_orders_once_in_orde
     )
     restaurant = world.restaurant_guids[1]
     start, end = datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 1, 8, tzinfo=UTC)
-    with FakeToast(world) as fake:
+    with toast_server(world) as fake:
         client = Client(fake)
         client.login()
         window = {"startDate": "2026-01-02T00:00:00.000Z", "endDate": "2026-01-08T00:00:00.000Z"}
@@ -671,6 +672,7 @@ def test_server_stops_cleanly_with_open_keep_alive_connection() -> None:
     client.login()
     client.get("/labor/v1/jobs")
     fake.stop()
+    assert fake.internal_errors == []
     deadline = time.monotonic() + 2
     while threading.active_count() > before and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -725,3 +727,27 @@ def test_given_generated_world_then_nothing_is_modified_settled_days_after_its_e
             if key.endswith("Date") and isinstance(value, str) and key != "businessDate"
         ]
         assert moments and max(moments) < settled
+
+
+def _timestamps(value: Any) -> Iterator[datetime]:
+    """Every Toast timestamp (`2026-09-01T12:00:00.000+0000`) anywhere in a JSON value."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _timestamps(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _timestamps(item)
+    elif isinstance(value, str) and re.fullmatch(
+        r"\d{4}-\d\d-\d\dT[\d:]{8}\.\d{3}[+-]\d{4}", value
+    ):
+        yield datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def test_the_recorded_world_holds_nothing_dated_after_the_fixed_clock() -> None:
+    """In-process syncs end at FIXED_NOW, `fivetran debug` (tests/e2e, which cannot be given a
+    clock) at the wall clock, later: both see the whole recorded world, whatever the day the
+    tests run, only while nothing in it is dated after FIXED_NOW."""
+    world = World.load()
+    moments = list(_timestamps([world.config, world.labor, world.cash, world.orders]))
+    assert len(moments) > 100
+    assert max(moments) < FIXED_NOW

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import connector
-from tests.conftest import make_configuration
+from tests.conftest import make_configuration, toast_server
 from tests.fake_toast import R2, R3, FakeToast
 
 
@@ -92,7 +92,7 @@ def test_given_a_wrong_domain_then_the_test_names_the_host(no_wait: list[float])
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    with FakeToast() as server:
+    with toast_server() as server:
         configuration = make_configuration(server, domain=f"http://127.0.0.1:{port}")
     success, failure = run_test(configuration)
     assert not success
