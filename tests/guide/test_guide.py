@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from tests.conftest import Project, make_configuration, virtual_time
-from tests.fake_toast import FakeToast, World
+from tests.conftest import Project, make_configuration, toast_server, virtual_time
+from tests.fake_toast import World
 from tests.fake_toast.generate import GeneratedWorld
 from tests.fake_toast.world import parse_ts
 
@@ -285,7 +285,7 @@ def world() -> World:
 def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The synced warehouse as it is today, and a copy with deletes propagated to children."""
     root = tmp_path_factory.mktemp("guide")
-    with FakeToast(world=World.load()) as server, virtual_time():
+    with toast_server(world=World.load()) as server, virtual_time():
         synced = Project(root / "project").sync(make_configuration(server))
     propagated = root / "propagated.db"
     shutil.copy(synced.warehouse.path, propagated)

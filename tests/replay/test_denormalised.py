@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 import connector
-from tests.conftest import Project, SyncResult, make_configuration, virtual_time
-from tests.fake_toast import FakeToast, World
+from tests.conftest import Project, SyncResult, make_configuration, toast_server, virtual_time
+from tests.fake_toast import World
 
 # (table, its parent's id column, parent table): each row's parent is one level up.
 UP = [
@@ -45,7 +45,7 @@ UP = [
 
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory) -> SyncResult:
-    with FakeToast(world=World.load()) as server, virtual_time():
+    with toast_server(world=World.load()) as server, virtual_time():
         return Project(tmp_path_factory.mktemp("denormalised") / "p").sync(
             make_configuration(server)
         )

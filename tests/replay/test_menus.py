@@ -9,7 +9,14 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.conftest import Project, SyncResult, Warehouse, make_configuration, virtual_time
+from tests.conftest import (
+    Project,
+    SyncResult,
+    Warehouse,
+    make_configuration,
+    toast_server,
+    virtual_time,
+)
 from tests.fake_toast import R1, R2, R3, FakeToast, Fault, World
 
 HOUSE_BURGER = "c0000006-0000-4000-8000-000000000001"  # same guid at R1 and R2
@@ -80,7 +87,7 @@ def one(warehouse: Warehouse, table: str, **where: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory) -> tuple[SyncResult, FakeToast]:
-    with FakeToast(world=World.load()) as server, virtual_time():
+    with toast_server(world=World.load()) as server, virtual_time():
         project = Project(tmp_path_factory.mktemp("menus") / "project")
         result = project.sync(make_configuration(server))
     return result, server

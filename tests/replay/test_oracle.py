@@ -13,7 +13,14 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.conftest import FIXED_NOW, Project, Warehouse, make_configuration, virtual_time
+from tests.conftest import (
+    FIXED_NOW,
+    Project,
+    Warehouse,
+    make_configuration,
+    toast_server,
+    virtual_time,
+)
 from tests.fake_toast import (
     COMBO_DISCOUNT_ORDER,
     DEEP_MODIFIER_ORDER,
@@ -27,7 +34,6 @@ from tests.fake_toast import (
     STRADDLE_CASH_DATE_R2,
     STRADDLE_SHIFT,
     VOIDED_ORDER,
-    FakeToast,
     World,
 )
 from tests.replay import oracle
@@ -305,7 +311,7 @@ def test_values_compare_by_kind(expected: Any, actual: Any, same: bool) -> None:
 def synced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, oracle.Expected, World]:
     """One sync of the recorded world: its warehouse file and what the oracle expects of it."""
     world = World.load()
-    with FakeToast(world=world) as server, virtual_time():
+    with toast_server(world=world) as server, virtual_time():
         project = Project(tmp_path_factory.mktemp("oracle") / "project")
         project.sync(make_configuration(server))
     return project.warehouse.path, oracle.expected_warehouse(world, START, FIXED_NOW), world

@@ -12,8 +12,8 @@ import pytest
 from fivetran_connector_sdk import Logging
 
 import connector
-from tests.conftest import Project, make_configuration, virtual_time
-from tests.fake_toast import R2, R3, FakeToast, Fault, World
+from tests.conftest import Project, make_configuration, toast_server, virtual_time
+from tests.fake_toast import R2, R3, Fault, World
 
 
 def logged(capfd: pytest.CaptureFixture[str]) -> list[tuple[str, str]]:
@@ -29,7 +29,7 @@ def logged(capfd: pytest.CaptureFixture[str]) -> list[tuple[str, str]]:
 def test_the_sync_ends_with_one_summary_block_whose_numbers_are_the_syncs(
     project: Project, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    with FakeToast(world=World.load()) as server, virtual_time():
+    with toast_server(world=World.load()) as server, virtual_time():
         server.script("GET", r"^/labor/v1/jobs$", Fault(status=429, restaurant=R2))
         server.script("GET", r"^/labor/v1/employees$", Fault(status=403, restaurant=R3))
         capfd.readouterr()
@@ -73,7 +73,7 @@ def test_a_long_sync_says_per_restaurant_how_far_it_got_at_most_once_a_minute(
 
     monkeypatch.setattr(connector, "CLOCK", clock)
     monkeypatch.setattr(connector, "SLEEP", lambda seconds: None)
-    with FakeToast(world=World.load()) as server:
+    with toast_server(world=World.load()) as server:
         configuration = make_configuration(
             server, restaurantGuids=R3, initialSyncStart="2025-05-01T00:00:00.000Z"
         )

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Project, Warehouse, make_configuration, virtual_time
-from tests.fake_toast import DELIVERY_ORDER, R1, R2, SPLIT_CHECK_ORDER, FakeToast, World
+from tests.conftest import Project, Warehouse, make_configuration, toast_server, virtual_time
+from tests.fake_toast import DELIVERY_ORDER, R1, R2, SPLIT_CHECK_ORDER, World
 
 UTC = timezone.utc
 
@@ -50,7 +50,7 @@ def synced_twice(tmp_path_factory: pytest.TempPathFactory) -> Synced:
         info["delivery"]["minimum"] = 12
     payments = world.find_order(SPLIT_CHECK_ORDER)["checks"][0]["payments"]
     payments[0]["tipAmount"], payments[1]["tipAmount"] = 12, 12.5
-    with FakeToast(world=world) as server, virtual_time():
+    with toast_server(world=world) as server, virtual_time():
         project = Project(tmp_path_factory.mktemp("types") / "project")
         first = project.sync(make_configuration(server)).warehouse
         minimum_type = first.columns("restaurant")["delivery_minimum"]

@@ -8,12 +8,20 @@ a clean sync of the final world, the state says what is still owed, and the requ
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
 import pytest
 
 import connector
-from tests.conftest import FIXED_NOW, Project, Warehouse, make_configuration, virtual_time
+from tests.conftest import (
+    FIXED_NOW,
+    Project,
+    Warehouse,
+    make_configuration,
+    toast_server,
+    virtual_time,
+)
 from tests.fake_toast import R1, R2, R3, STRADDLE_CASH_DATE_R2, FakeToast, Fault, World
 from tests.fake_toast.builders import bulk_orders
 from tests.fake_toast.server import NEXT_PAGE_HEADER, Request, Response
@@ -45,8 +53,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
         yield moving
 
 
-def serve(world: World, clock: Clock) -> FakeToast:
-    return FakeToast(world=world, clock=clock)
+def serve(world: World, clock: Clock) -> AbstractContextManager[FakeToast]:
+    """The fake Toast on the virtual clock; the test fails if the fake itself raised."""
+    return toast_server(world=world, clock=clock)
 
 
 def busy(world: World, orders: int = 250) -> World:

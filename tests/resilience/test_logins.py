@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 import connector
-from tests.conftest import FIXED_NOW, INITIAL_SYNC_START, Project, make_configuration
-from tests.fake_toast import R1, R2, R3, FakeToast, Fault, World
+from tests.conftest import FIXED_NOW, INITIAL_SYNC_START, Project, make_configuration, toast_server
+from tests.fake_toast import R1, R2, R3, Fault, World
 
 ORDERS_BULK = "/orders/v2/ordersBulk"
 CASH_ENTRIES = "/cashmgmt/v1/entries"
@@ -31,7 +31,7 @@ def test_given_an_endpoint_that_refuses_a_valid_token_then_one_login_confirms_it
 ) -> None:
     world = World.load()
     windows = len(connector.plan_windows(connector.parse_timestamp(INITIAL_SYNC_START), FIXED_NOW))
-    with FakeToast(world=world) as server:
+    with toast_server(world=world) as server:
         for path in (ORDERS_BULK, CASH_ENTRIES):
             refusals = [Fault(status=401, restaurant=R2) for _ in range(MORE_THAN_ASKED)]
             server.script("GET", f"^{path}$", *refusals)
@@ -66,7 +66,7 @@ def test_given_401s_that_revoke_every_new_token_then_logins_stop_at_the_cap(
     revoking = [
         Fault(status=401, restaurant=R3, revoke_tokens=True) for _ in range(MORE_THAN_ASKED)
     ]
-    with FakeToast(world=World.load()) as server:
+    with toast_server(world=World.load()) as server:
         server.script("GET", f"^{TIME_ENTRIES}$", *revoking)
         project.sync(make_configuration(server, restaurantGuids=R3))
         logins = server.logins

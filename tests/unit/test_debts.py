@@ -9,7 +9,7 @@ import pytest
 from fivetran_connector_sdk import Logging
 
 import connector as c
-from tests.conftest import make_configuration
+from tests.conftest import make_configuration, toast_server
 from tests.fake_toast import R3, FakeToast, Fault, World
 from tests.fake_toast.builders import bulk_orders
 
@@ -128,7 +128,7 @@ def _pages(server: FakeToast) -> list[tuple[int, int]]:
 def test_the_pager_stops_where_toasts_link_header_has_no_next_page() -> None:
     world = World.load()
     world.add_orders(R3, bulk_orders(200, "2026-11-01T00:00:00.000+0000"))
-    with FakeToast(world=world) as server:
+    with toast_server(world=world) as server:
         pages = _pages(server)
         asked = [r.params["page"] for r in server.requests_to(ORDERS)]
     assert pages == [(1, 100), (2, 100)]
@@ -140,7 +140,7 @@ def test_the_pager_stops_at_a_page_that_repeats_the_one_before() -> None:
     world.add_orders(R3, bulk_orders(250, "2026-11-01T00:00:00.000+0000"))
     in_range = [o for o in world.orders[R3] if o["modifiedDate"] >= "2026-10-27"]
     first_page = sorted(in_range, key=lambda o: (o["modifiedDate"], o["guid"]))[:100]
-    with FakeToast(world=world) as server:
+    with toast_server(world=world) as server:
         repeat = Fault(status=200, body=first_page, params={"page": "2"}, headers={"Link": None})
         server.script("GET", ORDERS, repeat)
         pages = _pages(server)
