@@ -1550,11 +1550,12 @@ class Batch:
     """Rows for the emitter, and what they tell about deletes.
 
     `parent`: the rows are one order or time entry followed by all its children; children it
-    had last time and no longer has are deleted. `listing`: the complete set of keys a full
-    listing of that table found at the restaurant; keys it had last time and no longer has are
-    deleted. `listed` names the table of an incremental listing whose keys are remembered.
-    `new_only`: a full listing whose changed objects came in an incremental listing already,
-    so only objects never seen before are upserted.
+    had last time and no longer has are deleted, and every row if it is deleted itself.
+    `listing`: the complete set of keys a full listing of that table found at the restaurant;
+    keys it had last time and no longer has are deleted. `listed` names the table of an
+    incremental listing whose keys are remembered. `new_only`: a full listing whose changed
+    objects came in an incremental listing already, so only objects never seen before are
+    upserted.
     """
 
     restaurant: str
@@ -2219,15 +2220,19 @@ class Emitter:
             self._delete(batch.restaurant, _TABLES_BY_NAME[table_name], key)
 
     def _parent_deletes(self, batch: Batch) -> list[Key]:
-        """What to delete of an order or time entry: the rows Toast flags deleted, then the
-        children it had last time and lost, unless another parent took them."""
+        """What to delete of an order or time entry: every row of it when Toast deleted it (its
+        children went with it; a row a live parent also has stays), else the rows Toast flags
+        deleted; then the children it had last time and lost, unless another parent took them."""
         keys = [(table.name, primary_key_of(table, row)) for table, row in batch.rows]
         deleted = batch.rows[0][1].get("deleted") is True
-        vanished, _ = self.ledger.remember(
+        vanished, owned = self.ledger.remember(
             batch.restaurant, batch.parent, keys[1:], live=not deleted
         )
-        flagged = (row.get("deleted") is True for _, row in batch.rows)
-        doomed = [key for key, deleted_row in zip(keys, flagged, strict=True) if deleted_row]
+        if deleted:
+            doomed = [keys[0], *(key for key in keys[1:] if key in owned)]
+        else:
+            flagged = (row.get("deleted") is True for _, row in batch.rows)
+            doomed = [key for key, deleted_row in zip(keys, flagged, strict=True) if deleted_row]
         return [*dict.fromkeys(doomed), *sorted(vanished)]
 
     def _other_deletes(self, batch: Batch, rows: list[Row]) -> list[Key]:
