@@ -22,6 +22,7 @@ import random  # jitter for retry back-off
 import re  # validates configuration values
 import socket  # tells a host name that does not exist from a resolver that is down
 import ssl  # tells an untrusted certificate from other TLS failures
+import struct  # packs the delete ledger's records
 import threading  # per-location rate limiters and the token lock
 import time  # monotonic clocks for rate limiting and back-off
 import zlib  # packs the delete ledger into state
@@ -93,10 +94,11 @@ _MAX_PAGING_PASSES = 3
 _DEBT_GIVE_UP_ATTEMPTS = 3
 _DEBT_GIVE_UP_DAYS = 7
 _REFUSALS_BEFORE_PAUSING_ENDPOINT = 3
-# Children removed from a modified order are found by comparing with the keys it had last time.
-# Those keys live in state for this many most recently modified orders (and time entries) per
-# restaurant; state size grows with it (about 1 KB per order).
-_LEDGER_MAX_PARENTS_PER_RESTAURANT = 1000
+# Children removed from a modified order are found by comparing with the keys it had last time
+# (see Ledger). Toast lets restaurants edit an order up to 90 days later (toast_api.md §8): the
+# keys of every order and time entry modified within this many days before the sync's now are
+# kept in state: about 16 bytes per GUID, 220 bytes for an order with 10 children (README, State).
+_LEDGER_LOOKBACK_DAYS = 90
 
 # HTTP behaviour (toast_api.md §4, §5).
 _REQUEST_TIMEOUT_SECONDS = 60
@@ -153,7 +155,9 @@ _CHECKPOINT_MAX_ROWS = 25_000
 # During a long sync each restaurant says how far it got and how long it may take, at most this
 # often.
 _PROGRESS_INTERVAL_SECONDS = 60.0
-_STATE_VERSION = 1
+# 2: the delete ledger packed with owners and 16-byte UUIDs (Ledger); a version 1 ledger is read
+# and written again as version 2.
+_STATE_VERSION = 2
 
 _TOAST_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%f"
 
@@ -2628,11 +2632,12 @@ class Batch:
     """Rows for the emitter, and what they tell about deletes.
 
     `parent`: the rows are one order or time entry followed by all its children; children it
-    had last time and no longer has are deleted. `listing`: the complete set of keys a full
-    listing of that table found at the restaurant; keys it had last time and no longer has are
-    deleted. `listed` names the table of an incremental listing whose keys are remembered.
-    `new_only`: a full listing whose changed objects came in an incremental listing already,
-    so only objects never seen before are upserted.
+    had last time and no longer has are deleted, and every row if it is deleted itself.
+    `listing`: the complete set of keys a full listing of that table found at the restaurant;
+    keys it had last time and no longer has are deleted. `listed` names the table of an
+    incremental listing whose keys are remembered. `new_only`: a full listing whose changed
+    objects came in an incremental listing already, so only objects never seen before are
+    upserted.
     """
 
     restaurant: str
@@ -3263,61 +3268,379 @@ def _key_of_line(line: str) -> Key:
     return table, tuple(values)
 
 
+# A key value as the ledger packs it: a tag byte, then a lower-case UUID (Toast's guids and the
+# synthetic keys) as its 16 bytes, other text as its length (4 bytes) and UTF-8, or, in state
+# only, a reference to the same value earlier in the parent's record (a check-payment link
+# repeats its check's and payment's guids).
+_UUID_VALUE, _TEXT_VALUE, _EARLIER_VALUE = 0, 1, 2
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_MAX_CODES = 256  # table, kind and earlier-value references are one byte
+_BYTE = tuple(bytes((n,)) for n in range(_MAX_CODES))
+# A parent's record in state: its modifiedDate (epoch seconds), live (1) or deleted (0), its
+# kind's code and how many child keys follow its guid; each key is a table code and its values.
+_RECORD_HEAD = struct.Struct(">IBBI")
+_HEADER_LENGTH = struct.Struct(">I")
+# A ledger packed in format 2 (state version 2) starts with this; format 1 was bare base64.
+_LEDGER_FORMAT_2 = "2:"
+# What reading a ledger from state can raise when the state is damaged or from another format.
+_UNREADABLE = (
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    struct.error,
+    zlib.error,
+)
+
+
+def _pack_value(value: str) -> bytes:
+    if _UUID_TEXT.fullmatch(value):
+        return _BYTE[_UUID_VALUE] + bytes.fromhex(value.replace("-", ""))
+    text = value.encode()
+    return _BYTE[_TEXT_VALUE] + len(text).to_bytes(4, "big") + text
+
+
+def _value_end(data: bytes, at: int) -> int:
+    """Where the packed value (not a reference) that starts at `at` ends."""
+    if data[at] == _UUID_VALUE:
+        end = at + 17
+    elif data[at] == _TEXT_VALUE:
+        end = at + 5 + int.from_bytes(data[at + 1 : at + 5], "big")
+    else:
+        raise ValueError(f"unknown value tag {data[at]} at byte {at}")
+    if end > len(data):
+        raise ValueError("a value runs past the end of the ledger")
+    return end
+
+
+def _values_of(key: bytes) -> Iterator[bytes]:
+    """The packed values of a packed key (after its table code)."""
+    at = 1
+    while at < len(key):
+        end = _value_end(key, at)
+        yield key[at:end]
+        at = end
+
+
+def _value_text(value: bytes) -> str:
+    if value[0] == _UUID_VALUE:
+        digits = value[1:].hex()
+        return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    return value[5:].decode()
+
+
+def _write_value(parts: list[bytes], earlier: dict[bytes, int], value: bytes) -> None:
+    """Append a value to a record, as a reference if the record has it already."""
+    position = earlier.get(value)
+    if position is not None:
+        parts.append(_BYTE[_EARLIER_VALUE] + _BYTE[position])
+        return
+    if len(earlier) < _MAX_CODES:  # the first values written are the ones referred to
+        earlier[value] = len(earlier)
+    parts.append(value)
+
+
+def _read_value(data: bytes, at: int, earlier: list[bytes]) -> tuple[bytes, int]:
+    """The value at `at` of a record (a reference resolved) and where the next one starts."""
+    if data[at] == _EARLIER_VALUE:
+        return earlier[data[at + 1]], at + 2
+    end = _value_end(data, at)
+    value = data[at:end]
+    earlier.append(value)
+    return value, end
+
+
+class _Parent:
+    """What the ledger keeps of an order or time entry: its modifiedDate (epoch seconds), whether
+    it was live (not deleted), the child keys it owns (packed), and its record for state."""
+
+    __slots__ = ("keys", "live", "modified", "record")
+
+    def __init__(self, modified: int, live: bool, keys: tuple[bytes, ...]) -> None:
+        self.modified = modified
+        self.live = live
+        self.keys = keys
+        self.record: bytes | None = None
+
+
+class _RestaurantLedger:
+    """One restaurant's ledger: full listings by table, parents by `kind/guid`, and the owner
+    (a parent's name) of every child key a parent has."""
+
+    __slots__ = ("listings", "owners", "parents")
+
+    def __init__(self) -> None:
+        self.listings: dict[str, set[str]] = {}
+        self.parents: dict[str, _Parent] = {}
+        self.owners: dict[bytes, str] = {}
+
+    def forget(self, name: str) -> None:
+        """Forget a parent and the keys it owns."""
+        for key in self.parents.pop(name).keys:
+            if self.owners.get(key) == name:
+                del self.owners[key]
+
+
 class Ledger:
     """The keys emitted last time, per restaurant, so that objects Toast stops returning (it
     sends no delete flag for them) can be deleted.
 
-    Entries: a table's full listing (config, jobs, employees) -> all its keys; an order or time
-    entry -> the keys of its children, for the most recently modified parents only (state size).
-    Kept in state as one zlib-compressed JSON document per restaurant, packed again at a
-    checkpoint only if it changed: a restaurant's ledger at its cap is about half a megabyte of
-    JSON, and a group's finished or waiting restaurants do not change.
+    Listings (configuration, jobs, employees): a table's full listing -> all its keys.
+    Parents (orders, time entries): the child keys each owns. A key belongs to the parent that
+    emitted it last, so a check moved to another order is that order's, and the old order coming
+    back without it deletes nothing; a deleted parent does not take a key from a live one (a
+    payment a live check links stays live). Parents modified more than _LEDGER_LOOKBACK_DAYS
+    before the sync's now are forgotten, and so are restaurants the sync does not list.
+
+    In state, per restaurant: "2:" and the base64 of a zlib-compressed document, a JSON header
+    (table and kind codes, listings) followed by one binary record per parent, in which a UUID
+    takes 16 bytes. A restaurant is packed again at a checkpoint only if it changed, and one not
+    used since the last checkpoint leaves memory until it is used again.
     """
 
     def __init__(self, packed: Mapping[str, str]) -> None:
         self._packed = dict(packed)
-        self._loaded: dict[str, dict[str, list[Any]]] = {}
+        self._loaded: dict[str, _RestaurantLedger] = {}
         self._changed: set[str] = set()
+        self._used: set[str] = set()
+        self._now = 0  # the sync's now, epoch seconds (0: unknown, nothing is forgotten)
+        self._horizon = 0  # parents modified before this are forgotten
+        self._tables = [(table.name, len(table.primary_key)) for table in ALL_TABLES]
+        self._table_codes = {table: code for code, table in enumerate(self._tables)}
+        self._kinds: list[str] = []
+        self._kind_codes: dict[str, int] = {}
 
-    def _entries(self, restaurant: str) -> dict[str, list[Any]]:
-        if restaurant not in self._loaded:
-            packed = self._packed.get(restaurant)
-            self._loaded[restaurant] = (
-                json.loads(zlib.decompress(base64.b64decode(packed))) if packed else {}
+    def begin(self, now: datetime, restaurants: Iterable[str]) -> None:
+        """Start a sync at `now` of `restaurants`: the look-back ends at `now`, and the ledgers of
+        restaurants not listed are dropped."""
+        self._now = int(now.timestamp())
+        self._horizon = int((now - timedelta(days=_LEDGER_LOOKBACK_DAYS)).timestamp())
+        gone = sorted((set(self._packed) | set(self._loaded)) - set(restaurants))
+        for restaurant in gone:
+            self._packed.pop(restaurant, None)
+            self._loaded.pop(restaurant, None)
+            self._changed.discard(restaurant)
+        if gone:
+            log.info(
+                f"Dropped the delete ledger of restaurants no longer synced: {', '.join(gone)}"
             )
-        return self._loaded[restaurant]
 
-    def replace(self, restaurant: str, name: str, keys: set[Key], modified: str = "") -> set[Key]:
-        """Remember `keys` under `name`; return the keys remembered before that are gone now."""
-        before = self.keys(restaurant, name)
-        self._entries(restaurant)[name] = [modified, sorted(_key_line(key) for key in keys)]
+    def replace(self, restaurant: str, name: str, keys: set[Key]) -> set[Key]:
+        """Remember a full listing; return the keys listed before that are gone now."""
+        listings = self._book(restaurant).listings
+        before = listings.get(name, set())
+        listings[name] = {_key_line(key) for key in keys}
         self._changed.add(restaurant)
-        return before - keys
+        return {_key_of_line(line) for line in before - listings[name]}
 
     def keys(self, restaurant: str, name: str) -> set[Key]:
-        """The keys remembered under `name`."""
-        return {_key_of_line(line) for line in self._entries(restaurant).get(name, ["", []])[1]}
+        """The keys remembered of a listing."""
+        return {_key_of_line(line) for line in self._book(restaurant).listings.get(name, ())}
 
     def add(self, restaurant: str, name: str, keys: set[Key]) -> None:
-        """Remember `keys` under `name` too (an incremental listing adds, never removes)."""
-        entries = self._entries(restaurant)
-        lines = set(entries.get(name, ["", []])[1]) | {_key_line(key) for key in keys}
-        entries[name] = ["", sorted(lines)]
+        """Remember `keys` in a listing too (an incremental listing adds, never removes)."""
+        self._book(restaurant).listings.setdefault(name, set()).update(map(_key_line, keys))
         self._changed.add(restaurant)
 
+    def remember(
+        self, restaurant: str, parent: tuple[str, str, str], keys: Iterable[Key], live: bool
+    ) -> tuple[set[Key], set[Key]]:
+        """Remember the child keys a parent (kind, guid, modifiedDate) was emitted with.
+
+        Returns the keys it owned and no longer has (no other parent took them: delete them),
+        and those of `keys` it owns now: all of them, unless it is deleted (not `live`) and a
+        live parent has the key.
+        """
+        book = self._book(restaurant)
+        kind, guid, modified = parent
+        name = f"{kind}/{guid}"
+        packed = {self._pack_key(key): key for key in keys}
+        before = book.parents.pop(name, None)
+        owned = [key for key in packed if self._take(book, name, key, live)]
+        vanished = [
+            key
+            for key in (before.keys if before else ())
+            if key not in packed and book.owners.get(key) == name
+        ]
+        for key in vanished:
+            del book.owners[key]
+        book.parents[name] = _Parent(self._seconds(modified), live, tuple(owned))
+        if book.parents[name].modified < self._horizon:
+            book.forget(name)
+        self._changed.add(restaurant)
+        return {self._unpack_key(key) for key in vanished}, {packed[key] for key in owned}
+
     def to_state(self) -> dict[str, str]:
-        """Packed ledgers for state, keeping the most recently modified parents."""
+        """Packed ledgers for state: changed ones packed again, without parents modified
+        before the look-back."""
         for restaurant in self._changed:
-            entries = self._loaded[restaurant]
-            parents = sorted(
-                (entry[0], name) for name, entry in entries.items() if name.startswith("~")
-            )
-            for _, name in parents[: max(0, len(parents) - _LEDGER_MAX_PARENTS_PER_RESTAURANT)]:
-                del entries[name]
-            document = json.dumps(entries, separators=(",", ":"), sort_keys=True).encode()
-            self._packed[restaurant] = base64.b64encode(zlib.compress(document, 6)).decode()
+            book = self._loaded[restaurant]
+            self._forget_old(book)
+            self._packed[restaurant] = self._pack(book)
         self._changed.clear()
+        for restaurant in set(self._loaded) - self._used:
+            del self._loaded[restaurant]
+        self._used.clear()
         return dict(self._packed)
+
+    def _take(self, book: _RestaurantLedger, name: str, key: bytes, live: bool) -> bool:
+        """Make `name` the key's owner, unless `name` is deleted and the owner is live."""
+        owner = book.owners.get(key)
+        if owner is not None and owner != name:
+            other = book.parents[owner]
+            if other.live and not live:
+                return False
+            other.keys = tuple(k for k in other.keys if k != key)
+            other.record = None
+        book.owners[key] = name
+        return True
+
+    def _seconds(self, modified: str) -> int:
+        """A modifiedDate as epoch seconds; the sync's now if there is none."""
+        try:
+            seconds = int(parse_timestamp(modified).timestamp())
+        except ValueError:
+            seconds = self._now
+        return min(max(seconds, 0), 2**32 - 1)
+
+    def _forget_old(self, book: _RestaurantLedger) -> bool:
+        old = [name for name, parent in book.parents.items() if parent.modified < self._horizon]
+        for name in old:
+            book.forget(name)
+        return bool(old)
+
+    def _book(self, restaurant: str) -> _RestaurantLedger:
+        self._used.add(restaurant)
+        book = self._loaded.get(restaurant)
+        if book is None:
+            book = self._loaded[restaurant] = self._load(restaurant)
+        return book
+
+    def _load(self, restaurant: str) -> _RestaurantLedger:
+        packed = self._packed.get(restaurant)
+        if not packed:
+            return _RestaurantLedger()
+        try:
+            if packed.startswith(_LEDGER_FORMAT_2):
+                book = self._unpack(packed[len(_LEDGER_FORMAT_2) :])
+            else:
+                book = self._unpack_format_1(packed)
+        except _UNREADABLE as error:
+            log.warning(
+                f"The delete ledger of restaurant {restaurant} in state cannot be read "
+                f"({type(error).__name__}: {error}); it starts afresh. Children removed from "
+                "orders and time entries synced before, and configuration objects removed "
+                "before this sync, stay live."
+            )
+            self._changed.add(restaurant)
+            return _RestaurantLedger()
+        if self._forget_old(book):
+            self._changed.add(restaurant)
+        return book
+
+    def _code(self, codes: dict[Any, int], names: list[Any], name: Any) -> int:
+        code = codes.get(name)
+        if code is None:
+            if len(names) >= _MAX_CODES:
+                raise ValueError(f"the ledger holds at most {_MAX_CODES} tables and kinds")
+            code = codes[name] = len(names)
+            names.append(name)
+        return code
+
+    def _pack_key(self, key: Key) -> bytes:
+        table, values = key
+        code = self._table_codes.get((table, len(values)))
+        if code is None:
+            code = self._code(self._table_codes, self._tables, (table, len(values)))
+        if len(values) == 1:
+            return _BYTE[code] + _pack_value(values[0])
+        return _BYTE[code] + b"".join(map(_pack_value, values))
+
+    def _unpack_key(self, key: bytes) -> Key:
+        return self._tables[key[0]][0], tuple(_value_text(value) for value in _values_of(key))
+
+    def _pack(self, book: _RestaurantLedger) -> str:
+        records = []
+        for name, parent in book.parents.items():
+            if parent.record is None:
+                parent.record = self._record(name, parent)
+            records.append(parent.record)
+        header = {  # after the records: they may add kinds
+            "tables": self._tables,
+            "kinds": self._kinds,
+            "listings": {name: sorted(lines) for name, lines in sorted(book.listings.items())},
+        }
+        text = json.dumps(header, separators=(",", ":")).encode()
+        document = b"".join([_HEADER_LENGTH.pack(len(text)), text, *records])
+        return _LEDGER_FORMAT_2 + base64.b64encode(zlib.compress(document, 6)).decode()
+
+    def _record(self, name: str, parent: _Parent) -> bytes:
+        kind, guid = name.split("/", 1)
+        kind_code = self._code(self._kind_codes, self._kinds, kind)
+        parts = [_RECORD_HEAD.pack(parent.modified, parent.live, kind_code, len(parent.keys))]
+        earlier: dict[bytes, int] = {}
+        _write_value(parts, earlier, _pack_value(guid))
+        for key in parent.keys:
+            parts.append(key[:1])
+            for value in _values_of(key):
+                _write_value(parts, earlier, value)
+        return b"".join(parts)
+
+    def _unpack(self, packed: str) -> _RestaurantLedger:
+        document = zlib.decompress(base64.b64decode(packed, validate=True))
+        (length,) = _HEADER_LENGTH.unpack_from(document)
+        at = _HEADER_LENGTH.size + length
+        header = json.loads(document[_HEADER_LENGTH.size : at])
+        tables = [self._code(self._table_codes, self._tables, tuple(t)) for t in header["tables"]]
+        kinds = [self._code(self._kind_codes, self._kinds, kind) for kind in header["kinds"]]
+        same_codes = tables == list(range(len(tables))) and kinds == list(range(len(kinds)))
+        book = _RestaurantLedger()
+        book.listings = {name: set(lines) for name, lines in header["listings"].items()}
+        while at < len(document):
+            name, parent, end = self._read_record(document, at, tables, kinds)
+            if same_codes:  # the record as it is packed again
+                parent.record = document[at:end]
+            book.parents[name] = parent
+            for key in parent.keys:
+                book.owners.setdefault(key, name)
+            at = end
+        return book
+
+    def _read_record(
+        self, data: bytes, at: int, tables: list[int], kinds: list[int]
+    ) -> tuple[str, _Parent, int]:
+        modified, live, kind, count = _RECORD_HEAD.unpack_from(data, at)
+        earlier: list[bytes] = []
+        guid, at = _read_value(data, at + _RECORD_HEAD.size, earlier)
+        keys = []
+        for _ in range(count):
+            code = tables[data[at]]
+            parts, at = [_BYTE[code]], at + 1
+            for _ in range(self._tables[code][1]):
+                value, at = _read_value(data, at, earlier)
+                parts.append(value)
+            keys.append(b"".join(parts))
+        name = f"{self._kinds[kinds[kind]]}/{_value_text(guid)}"
+        return name, _Parent(modified, bool(live), tuple(keys)), at
+
+    def _unpack_format_1(self, packed: str) -> _RestaurantLedger:
+        """A ledger of state version 1: JSON {name: [modifiedDate, key lines]}, parents named
+        `~kind/guid`. Its parents are taken as live; a key two of them had is the one's
+        modified last."""
+        entries = json.loads(zlib.decompress(base64.b64decode(packed, validate=True)))
+        book = _RestaurantLedger()
+        parents = []
+        for name, (modified, lines) in entries.items():
+            if name.startswith("~"):
+                parents.append((self._seconds(modified), name[1:], lines))
+            else:
+                book.listings[name] = set(lines)
+        for seconds, name, lines in sorted(parents):
+            keys = [self._pack_key(_key_of_line(line)) for line in lines]
+            owned = tuple(key for key in keys if self._take(book, name, key, live=True))
+            book.parents[name] = _Parent(seconds, True, owned)
+        return book
 
 
 _TABLES_BY_NAME = {table.name: table for table in ALL_TABLES}
@@ -3336,8 +3659,12 @@ class Emitter:
         self._last_checkpoint = time.monotonic()
         self._rows_since_checkpoint = 0
 
+    def begin(self, now: datetime, restaurants: Iterable[str]) -> None:
+        """Tell the ledger the sync's now and the restaurants it syncs (see Ledger.begin)."""
+        self.ledger.begin(now, restaurants)
+
     def emit(self, batch: Batch) -> None:
-        """Upsert the rows (deleting those Toast flags deleted), then delete vanished objects."""
+        """Upsert the rows, then delete what Toast deleted and objects that vanished."""
         counts = self.counts.setdefault(batch.restaurant, Counter())
         rows = batch.rows
         if batch.new_only and batch.listing is not None:
@@ -3348,22 +3675,35 @@ class Emitter:
             # Never wrapped in try: a caught coercion error would silently drop the row.
             op.upsert(table=table.name, data=destination_row(row))
             counts[table.name] += 1
-            if row.get("deleted") is True:
-                self._delete(batch.restaurant, table, primary_key_of(table, row))
-        for table_name, key in sorted(self._vanished(batch)):
+        deletes = self._parent_deletes(batch) if batch.parent else self._other_deletes(batch, rows)
+        for table_name, key in deletes:
             self._delete(batch.restaurant, _TABLES_BY_NAME[table_name], key)
 
-    def _vanished(self, batch: Batch) -> set[Key]:
-        if batch.parent is not None:
-            kind, guid, modified = batch.parent
-            children = _keys_of(batch.rows[1:])
-            return self.ledger.replace(batch.restaurant, f"~{kind}/{guid}", children, modified)
+    def _parent_deletes(self, batch: Batch) -> list[Key]:
+        """What to delete of an order or time entry: every row of it when Toast deleted it (its
+        children went with it; a row a live parent also has stays), else the rows Toast flags
+        deleted; then the children it had last time and lost, unless another parent took them."""
+        keys = [(table.name, primary_key_of(table, row)) for table, row in batch.rows]
+        deleted = batch.rows[0][1].get("deleted") is True
+        vanished, owned = self.ledger.remember(
+            batch.restaurant, batch.parent, keys[1:], live=not deleted
+        )
+        if deleted:
+            doomed = [keys[0], *(key for key in keys[1:] if key in owned)]
+        else:
+            flagged = (row.get("deleted") is True for _, row in batch.rows)
+            doomed = [key for key, deleted_row in zip(keys, flagged, strict=True) if deleted_row]
+        return [*dict.fromkeys(doomed), *sorted(vanished)]
+
+    def _other_deletes(self, batch: Batch, rows: list[Row]) -> list[Key]:
+        """Rows Toast flags deleted, then keys a full listing had last time and lost."""
+        doomed = [(t.name, primary_key_of(t, r)) for t, r in rows if r.get("deleted") is True]
         if batch.listing is not None:
             name, keys = batch.listing
-            return self.ledger.replace(batch.restaurant, name, keys)
-        if batch.listed is not None:
+            doomed += sorted(self.ledger.replace(batch.restaurant, name, keys))
+        elif batch.listed is not None:
             self.ledger.add(batch.restaurant, batch.listed, _keys_of(batch.rows))
-        return set()
+        return doomed
 
     def _delete(self, restaurant: str, table: Table, key: tuple[str, ...]) -> None:
         keys = dict(zip(table.primary_key, key, strict=True))
@@ -3606,6 +3946,7 @@ def run_sync(
     restaurant ended.
     """
     now = NOW()
+    emitter.begin(now, [guid for guid, _ in restaurants])
     hand_off = _HandOff()
     plans = [plan_restaurant(restaurant, emitter.state) for restaurant in restaurants]
 

@@ -245,6 +245,7 @@ def live_sync(
                 "now": sizes.now,
             }
             result = run_child(spec, workdir, name)
+            result["state"] = state_sizes(workdir / name / "files" / "state.json")
     except BenchError as error:
         error.partial.update(server=server.stats, sizes=asdict(sizes))
         raise
@@ -254,6 +255,16 @@ def live_sync(
     result["server"] = server.stats
     result["bounds"] = bounds(server.stats, sizes.latency, sizes.workers)
     return result
+
+
+def state_sizes(path: Path) -> dict[str, Any] | None:
+    """Bytes of the state a sync left (None without one: a counting-sink sync writes none), and
+    of each restaurant's delete ledger in it, smallest first."""
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8")
+    ledgers = json.loads(text).get("ledger", {})
+    return {"bytes": len(text), "ledger_bytes": sorted(len(packed) for packed in ledgers.values())}
 
 
 def replay_sync(

@@ -65,10 +65,28 @@ def _server_lines(server: dict[str, Any]) -> list[str]:
 def report_sync(result: dict[str, Any]) -> list[str]:
     """The measured sync: time, RSS, server view, rates per location, rows per table."""
     lines = [sync_line("Sync", result), rss_line(result.get("samples", []))]
+    lines += state_lines(result.get("state"))
     lines += _server_lines(result["server"])
     lines.append("  rows per table:")
     lines += [f"    {count:>10,}  {table}" for table, count in sorted(result["rows"].items())]
     return lines
+
+
+def state_lines(state: dict[str, Any] | None) -> list[str]:
+    """The state the sync left, and the delete ledger's share of it per restaurant."""
+    if not state:
+        return []
+    ledgers = state["ledger_bytes"]
+    per_restaurant = (
+        f"{min(ledgers) / 1e6:.3f} to {max(ledgers) / 1e6:.3f} MB, mean "
+        f"{sum(ledgers) / len(ledgers) / 1e6:.3f} MB, for {len(ledgers)} restaurants"
+        if ledgers
+        else "none"
+    )
+    return [
+        f"  state at the end: {state['bytes'] / 1e6:.3f} MB; delete ledger per restaurant: "
+        f"{per_restaurant}"
+    ]
 
 
 def report_failure(label: str, result: dict[str, Any]) -> list[str]:

@@ -481,7 +481,7 @@ def expected_warehouse(
     *,
     restaurants: Iterable[str] | None = None,
     earlier: Expected | None = None,
-    deleted_order_children: bool = False,
+    deleted_order_children: bool = True,
     denormalised_order_children: bool = True,
     schedule_horizon: timedelta = timedelta(days=14),
 ) -> Expected:
@@ -500,7 +500,7 @@ def expected_warehouse(
             no delete flag for configuration that vanishes nor for children removed from an
             order); rows of restaurants not synced now stay as they were.
         deleted_order_children: every row under an order Toast flags deleted ends deleted too
-            (the planned delete semantics; today only the flagged objects do).
+            (the connector does: Emitter; off: only the objects Toast flags).
         denormalised_order_children: every table in ORDER_CHILD_TABLES carries the order's
             `restaurant_id` and `business_date` (the connector does: `Table.carries`).
     """

@@ -372,11 +372,6 @@ def test_given_work_refused_for_a_week_then_it_is_given_up_with_an_error_naming_
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 item 4: the delete ledger soft-deletes a check moved into an order emitted "
-    "before its old one (owner-aware ledger on branch `ledger`)",
-)
 def test_given_a_live_toast_over_several_syncs_then_the_warehouse_ends_equal_to_toast(
     tmp_path, clock: Clock
 ) -> None:

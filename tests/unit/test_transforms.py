@@ -1,4 +1,5 @@
-"""Pure transformations: flattening, child extraction, keys, windows, business dates, ledger."""
+"""Pure transformations: flattening, child extraction, keys, windows, business dates (the
+delete ledger: test_ledger.py)."""
 
 from __future__ import annotations
 
@@ -330,51 +331,3 @@ def test_timestamps_round_trip_in_toast_format() -> None:
     assert c.parse_timestamp("2026-09-01T12:30:05.123+0000") == moment
     assert c.parse_timestamp("2026-09-01T12:30:05.123Z") == moment
     assert c.parse_timestamp("2026-09-01T12:30:05.123") == moment
-
-
-def test_ledger_reports_vanished_keys_and_survives_state() -> None:
-    ledger = c.Ledger({})
-    first = {("menu_item", ("a", "r")), ("menu_item", ("b", "r"))}
-    assert ledger.replace("r", "menu_item", first) == set()
-    restored = c.Ledger(json.loads(json.dumps(ledger.to_state())))
-    assert restored.replace("r", "menu_item", {("menu_item", ("a", "r"))}) == {
-        ("menu_item", ("b", "r"))
-    }
-    restored.add("r", "menu_item", {("menu_item", ("c", "r"))})
-    assert restored.replace("r", "menu_item", set()) == {
-        ("menu_item", ("a", "r")),
-        ("menu_item", ("c", "r")),
-    }
-
-
-def test_a_checkpoint_packs_again_only_the_ledgers_that_changed() -> None:
-    ledger = c.Ledger({})
-    ledger.replace("r1", "menu_item", {("menu_item", ("a",))})
-    ledger.replace("r2", "menu_item", {("menu_item", ("b",))})
-    first = ledger.to_state()
-    assert ledger.keys("r1", "menu_item") == {("menu_item", ("a",))}  # reading changes nothing
-    ledger.replace("r2", "menu_item", {("menu_item", ("c",))})
-    second = ledger.to_state()
-    assert second["r1"] is first["r1"]  # not packed again
-    assert c.Ledger(second).keys("r1", "menu_item") == {("menu_item", ("a",))}
-    assert c.Ledger(second).keys("r2", "menu_item") == {("menu_item", ("c",))}
-    ledger.add("r1", "menu_item", {("menu_item", ("d",))})
-    third = ledger.to_state()
-    assert third["r2"] is second["r2"]
-    assert c.Ledger(third).keys("r1", "menu_item") == {
-        ("menu_item", ("a",)),
-        ("menu_item", ("d",)),
-    }
-
-
-def test_ledger_keeps_only_the_most_recently_modified_parents(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(c, "_LEDGER_MAX_PARENTS_PER_RESTAURANT", 2)
-    ledger = c.Ledger({})
-    for day in (3, 1, 2):
-        keys = {("orders_check", (f"check-{day}",))}
-        ledger.replace("r", f"~orders/o-{day}", keys, f"2026-09-0{day}T00:00:00.000+0000")
-    restored = c.Ledger(ledger.to_state())
-    assert restored.replace("r", "~orders/o-1", set()) == set()  # evicted: oldest
-    assert restored.replace("r", "~orders/o-3", set()) == {("orders_check", ("check-3",))}
