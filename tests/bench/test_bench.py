@@ -118,6 +118,7 @@ def test_virtual_time_advances_instead_of_waiting() -> None:
     assert virtual.slept == 3600
 
 
+@pytest.mark.slow  # a second full sync for this one check: `bash tests/run.sh -m slow`
 def test_a_sync_into_the_counting_sink_sees_every_row_a_runner_sync_writes(
     tmp_path: Path,
 ) -> None:
@@ -135,9 +136,11 @@ def test_a_sync_into_the_counting_sink_sees_every_row_a_runner_sync_writes(
     assert Operations.upsert is OPERATIONS_UPSERT  # uninstalled
     rows = {table: written.count(table) for table in written.tables()}
     counted = {table: streamed["upserts_per_table"].get(table, 0) for table in rows}
+    # A shift is read again where ranges overlap (7 days) and where the schedule is re-read.
+    assert counted.pop("shift") >= rows.pop("shift") > 0
     assert counted == rows
-    deleted = sum(written.count(table, deleted=True) for table in rows)
-    assert streamed["Deletes"] == deleted > 0
+    deleted = sum(written.count(table, deleted=True) for table in written.tables())
+    assert streamed["Deletes"] >= deleted > 0  # a deleted shift read twice is deleted twice
     assert times.calls["upsert"] == 2 * streamed["Upserts"]  # both syncs went through op
     assert times.calls["checkpoint"] >= 2 and times.seconds["checkpoint"] > 0
 
@@ -166,6 +169,7 @@ def test_a_tiny_benchmark_runs_every_phase_and_replays_the_same_rows(tmp_path: P
     assert 0 < sync["server"]["connections_opened"] <= connections_needed(8)
 
 
+@pytest.mark.slow  # a second full sync for this one check: `bash tests/run.sh -m slow`
 def test_the_runner_patches_change_what_they_say_and_not_the_rows_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_sync: tuple[SyncResult, FakeToast]
 ) -> None:

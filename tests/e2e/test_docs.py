@@ -100,6 +100,7 @@ def test_given_the_code_then_every_name_readme_refers_to_exists() -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.slow  # a second full sync for this one check: `bash tests/run.sh -m slow`
 def test_given_a_fivetran_debug_warehouse_then_the_erd_shows_its_model(cli_runs: CliRuns) -> None:
     model = erd.build_model(erd.warehouse_columns(cli_runs.project.warehouse.path))
     digest = erd.model_sha256(model)

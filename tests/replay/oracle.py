@@ -604,8 +604,11 @@ def _labor(walk: _Walk, world: World, start: datetime, now: datetime, horizon: t
             continue
         values = flatten(entry, skip=("breaks",))
         _put(walk, "time_entry", {**values, **at_restaurant}, _flagged(entry))
-        for pause in entry.get("breaks") or ():  # includeMissedBreaks=true: all of them
-            _put(walk, "break", {**flatten(pause), "time_entry_id": entry["guid"]})
+        # includeMissedBreaks=true: all of them; a deleted time entry's breaks end deleted with
+        # it, as an order's children do (the same switch).
+        gone = walk.deleted_order_children and _flagged(entry)
+        for pause in entry.get("breaks") or ():
+            _put(walk, "break", {**flatten(pause), "time_entry_id": entry["guid"]}, gone)
 
 
 def _flagged(obj: Mapping[str, Any]) -> bool:

@@ -21,6 +21,9 @@ from tests.fake_toast.generate import SETTLED_DAYS, GeneratedWorld
 from tests.fake_toast.server import RecordedRequest
 from tests.replay import oracle
 
+# Six generated restaurants synced three ways (about 30 s): `bash tests/run.sh -m slow`.
+pytestmark = pytest.mark.slow
+
 # Above the limiter's spacing of a location's requests (1/20 s), so that a restaurant's side
 # requests can overlap at the server.
 LATENCY = 0.15

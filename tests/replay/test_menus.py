@@ -3,13 +3,18 @@ the SDK's runner: rows and values in the warehouse, requests the fake saw, state
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from fivetran_connector_sdk import Logging
 
+import connector
 from tests.conftest import (
+    FIXED_NOW,
     Project,
     SyncResult,
     Warehouse,
@@ -419,3 +424,38 @@ def _items(document: dict[str, Any]) -> list[dict[str, Any]]:
     for menu in document["menus"]:
         walk(menu["menuGroups"])
     return found
+
+
+def test_the_menus_document_is_asked_at_most_once_a_second_per_location(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Toast allows 1 request per second per location on /menus/v2/menus (toast_api.md §4): the
+    client's limiter spaces them (`_MENUS_LIMIT`), whatever else the location asks meanwhile,
+    before Toast's headers say the second is used up (that pause is switched off here)."""
+    Logging.LOG_LEVEL = Logging.Level.INFO  # no runner here
+    monkeypatch.setattr(connector.ToastClient, "_slow_down", lambda *_: None)
+    endpoint = next(e for e in connector.ONCE_PER_SYNC if e.path == "/menus/v2/menus")
+    with toast_server(world=World.load()) as server, virtual_time() as virtual:
+        settings = connector.validate_configuration(make_configuration(server))
+        client = connector.ToastClient(
+            settings, connector.TokenCache(settings.fernet, None), connector.SLEEP, connector.CLOCK
+        )
+        restaurant = connector.Restaurant(R1, ZoneInfo("America/New_York"), 4)
+        worker = connector.RestaurantSync(
+            client,
+            restaurant,
+            [].append,
+            None,
+            FIXED_NOW,
+            FIXED_NOW,  # type: ignore[arg-type]
+        )
+        try:
+            for _ in range(4):  # a menu that is never the one last written: fetched each time
+                worker._menus(endpoint)
+        finally:
+            client.close()
+    menus = [s.admitted for s in virtual.sent if s.path == "/menus/v2/menus"]
+    metadata = [s.admitted for s in virtual.sent if s.path == "/menus/v2/metadata"]
+    assert len(menus) == 4 and len(metadata) == 4
+    gaps = [later - earlier for earlier, later in itertools.pairwise(menus)]
+    assert min(gaps) >= 1.0  # (longer when Toast's headers say the second is used up)

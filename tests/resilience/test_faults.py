@@ -133,6 +133,7 @@ def test_given_a_cached_token_that_cannot_be_decrypted_then_the_sync_logs_in_aga
     assert toast.logins == logins + 1
 
 
+@pytest.mark.slow  # tests/resilience/test_logins.py covers 401s a login cannot cure
 def test_given_a_401_storm_on_one_endpoint_then_it_is_skipped_for_that_restaurant_only(
     project: Project,
     toast: FakeToast,
