@@ -16,6 +16,7 @@ checks that `explode` makes exactly those columns, so the walk cannot drift from
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,15 @@ import yaml
 import connector as c
 from tests.fake_toast.world import CONFIG_ENDPOINTS
 
+# Toast's specs live in the team's shared/ folder beside the repository (CI lays a copy there);
+# a clone without it skips these tests, and CI (CI=true) fails instead of skipping.
 SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "toast" / "openapi"
+if not SPEC_DIR.is_dir():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError(f"Toast's specs are missing: {SPEC_DIR} (shared/ beside the repo)")
+    pytest.skip(
+        f"Toast's specs are not beside the repository ({SPEC_DIR})", allow_module_level=True
+    )
 Schema = Mapping[str, Any]
 
 # toast_api.md §6.7, in the specs' form; reference types as its source S-CASH (Toast's cash
