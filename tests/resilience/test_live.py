@@ -20,6 +20,7 @@ from tests.resilience.live import (
     Clock,
     assert_equal_to_a_clean_sync,
     busy,
+    debts,
     serve,
 )
 
@@ -97,3 +98,19 @@ def test_given_a_live_toast_over_several_syncs_then_the_warehouse_ends_equal_to_
     assert final.warehouse.row("orders_check", check["guid"])["orders_id"] == moved_to
     assert final.warehouse.row("orders", moved["guid"])["_fivetran_deleted"] is True
     assert_equal_to_a_clean_sync(final.warehouse, world, clock, Project(tmp_path / "clean"))
+
+
+def test_given_the_question_what_changed_refused_then_the_window_is_kept_as_read(
+    tmp_path, clock: Clock
+) -> None:
+    """Should Toast refuse the check after paging (its range ends a few minutes ahead), the
+    pages already served stand: the window is not owed again for it."""
+    world = busy(World.load())
+    overrides = {"restaurantGuids": R3, "initialSyncStart": BUSY_START}
+    project = Project(tmp_path / "live")
+    check = Fault(status=400, restaurant=R3, params={"startDate": "2026-11-20T11:55:00.000+0000"})
+    with serve(world, clock) as server:
+        server.script("GET", ORDERS_BULK, check)
+        result = project.sync(make_configuration(server, **overrides))
+    assert debts(project, R3) == []
+    assert result.warehouse.count("orders") == 250
