@@ -11,9 +11,9 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements-test.txt
 "$venv/bin/ruff" check --config .ci/ruff.toml .
 "$venv/bin/ruff" format --check --config .ci/ruff.toml .
-# Test files run on three processes (`-n 3 --dist loadfile`: a file's tests, and the syncs its
+# Test files run on four processes (`-n 4 --dist loadfile`: a file's tests, and the syncs its
 # module fixtures share, stay on one), so the whole run fits in five minutes on two cores.
 # The 15 slowest tests are listed before pytest's closing line, which is the last line printed.
 # pytest's exit code is this script's (and CI's): a failure is 1, an empty selection 5 (failing
 # too: a run that tests nothing must not pass).
-"$venv/bin/python" -m pytest -n 3 --dist loadfile --durations=15 "$@"
+"$venv/bin/python" -m pytest -n 4 --dist loadfile --durations=15 "$@"
