@@ -58,14 +58,16 @@ def test_given_a_live_toast_over_several_syncs_then_the_warehouse_ends_equal_to_
     new orders arriving, a check moved into another order, single requests refused or failing
     once, a location that refuses everything for one sync, a selection removed."""
     world = busy(World.load(), orders=230)
+    world.disconnect(R1)  # R2 and R3 carry every part of the story
     project = Project(tmp_path / "live")
     with serve(world, clock) as server:
         configuration = make_configuration(server)
-        # Sync 1: R2 is not activated yet; R3's pages drift; a cash day and a page fail once.
+        # Sync 1: R2 is not activated yet; R3's pages drift; its time entries and a page fail
+        # once.
         world.refused.add(R2)
         server.edit_while_paging(2)
         server.script("GET", ORDERS_BULK, Fault(status=503, restaurant=R3, params={"page": "2"}))
-        server.script("GET", r"^/labor/v1/timeEntries$", Fault(status=403, restaurant=R1))
+        server.script("GET", r"^/labor/v1/timeEntries$", Fault(status=403, restaurant=R3))
         project.sync(configuration)
 
         # Sync 2: R2 is granted access; new orders arrive; a check moves into a later order.
