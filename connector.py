@@ -4143,7 +4143,8 @@ def update(configuration: dict, state: dict) -> None:
         log.info(
             f"Syncing {len(restaurants)} restaurant(s) with {settings.max_workers} worker(s)."
         )
-        asked = sum(len(plan_restaurant(r, emitter.state).debts) for r in restaurants)
+        synced = emitter.state.get("restaurants", {})
+        asked = sum(len(synced.get(guid, {}).get("debts", ())) for guid, _ in restaurants)
         outcomes = run_sync(client, settings, emitter, restaurants)
         emitter.checkpoint()
         _report_debts(emitter.state)
