@@ -21,8 +21,10 @@ from tests.fake_toast.generate import SETTLED_DAYS, GeneratedWorld
 from tests.fake_toast.server import RecordedRequest
 from tests.replay import oracle
 
-# Six generated restaurants synced three ways (about 30 s): `bash tests/run.sh -m slow`.
-pytestmark = pytest.mark.slow
+# The syncs (six generated restaurants, then two with one worker: about 30 s) are measurements
+# of the slow tier (`bash tests/run.sh -m slow`); the hand-off's own tests below need no sync
+# and run in the default run.
+SLOW = pytest.mark.slow
 
 # Above the limiter's spacing of a location's requests (1/20 s), so that a restaurant's side
 # requests can overlap at the server.
@@ -78,6 +80,7 @@ def parallel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeToa
         yield _sync(tmp_path_factory.mktemp("concurrency"), RESTAURANTS, RESTAURANTS)
 
 
+@SLOW
 def test_restaurants_are_fetched_side_by_side(parallel) -> None:
     server, _ = parallel
     restaurant_requests = [r for r in server.requests if r.restaurant]
@@ -88,6 +91,7 @@ def test_restaurants_are_fetched_side_by_side(parallel) -> None:
     assert busy_locations == RESTAURANTS
 
 
+@SLOW
 def test_cash_business_days_of_one_restaurant_are_fetched_side_by_side(parallel) -> None:
     server, _ = parallel
     cash = [r for r in server.requests if r.path in CASH]
@@ -95,6 +99,7 @@ def test_cash_business_days_of_one_restaurant_are_fetched_side_by_side(parallel)
     assert 2 <= per_restaurant <= connector._SIDE_REQUESTS_PER_RESTAURANT
 
 
+@SLOW
 def test_configuration_endpoints_of_one_restaurant_are_listed_side_by_side(parallel) -> None:
     server, project = parallel
     listings = [r for r in server.requests if r.path.startswith(("/config/", "/labor/v1/jobs"))]
@@ -109,6 +114,7 @@ def test_configuration_endpoints_of_one_restaurant_are_listed_side_by_side(paral
     assert configuration == []  # every page of every listing, value for value
 
 
+@SLOW
 def test_concurrent_fetching_keeps_toasts_limits_and_fetches_each_day_once(parallel) -> None:
     server, project = parallel
     # Real time: the client admits at most 20 requests of a location in any 1.1 s (limit plus
@@ -132,6 +138,7 @@ def test_concurrent_fetching_keeps_toasts_limits_and_fetches_each_day_once(paral
     oracle.assert_warehouse_matches(project.warehouse, everything(server))
 
 
+@SLOW
 def test_no_request_is_sent_twice_and_lists_come_once_per_sync(parallel) -> None:
     server, _ = parallel
     sent = Counter(
@@ -147,6 +154,7 @@ def test_no_request_is_sent_twice_and_lists_come_once_per_sync(parallel) -> None
     assert bulk and {r.params["pageSize"] for r in bulk} == {"100"}
 
 
+@SLOW
 def test_every_thread_keeps_one_connection_alive(parallel) -> None:
     server, _ = parallel
     threads = connector.connections_needed(RESTAURANTS)
@@ -154,6 +162,7 @@ def test_every_thread_keeps_one_connection_alive(parallel) -> None:
     assert server.connections_opened <= threads
 
 
+@SLOW
 def test_one_worker_fetches_one_restaurant_at_a_time(tmp_path: Path) -> None:
     server, project = _sync(tmp_path, workers=1, restaurants=2, days=8)
     restaurant_requests = [r for r in server.requests if r.restaurant]
