@@ -9,7 +9,9 @@ PyPI; offline every attempt fails and the SDK sleeps 3 s and 9 s between its thr
 runs here find a `pipreqs` first on PATH that runs the real one with `--use-local` (local package
 metadata only), as an offline check has to. The sync itself runs in real time (the connector's
 rate limiter really waits: about 20 s for the recorded world), so the runs are made once per
-session, and the crash run goes alongside the first and the resumed run.
+session, and the crash run goes alongside the first and the resumed run. Its clock is the wall
+clock set back to the recorded world's end (tests/e2e/shifted_cli.py), so the runs cost the same
+whatever the date.
 """
 
 from __future__ import annotations
@@ -23,18 +25,27 @@ import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.conftest import OFFLINE_ENV, ROOT, Warehouse, make_configuration, toast_server
+from tests.conftest import (
+    FIXED_NOW,
+    OFFLINE_ENV,
+    ROOT,
+    Warehouse,
+    make_configuration,
+    toast_server,
+)
 from tests.fake_toast import R3, FakeToast, Fault, RecordedRequest, World
 from tests.sandbox import write_local_pipreqs
 
 FIVETRAN = Path(sys.executable).parent / "fivetran"
+# `fivetran`, run by this venv's Python with the connector's clock set back (see its docstring).
+SHIFTED_CLI = Path(__file__).with_name("shifted_cli.py")
 RUN_TIMEOUT_SECONDS = 240
 # More 500s than the connector will ever try on one request: for it, the endpoint fails forever.
 ENDLESS_FAULTS = 100
@@ -74,13 +85,16 @@ class CliRun:
 class RunningCli:
     """A `fivetran debug` subprocess that was started and is waited for later."""
 
-    def __init__(self, project: CliProject, server: FakeToast, log: Path) -> None:
+    def __init__(
+        self, project: CliProject, server: FakeToast, log: Path, clock_shift: timedelta
+    ) -> None:
         self._server = server
         self._first_request = len(server.requests)
         self._log = log
+        shift = str(clock_shift.total_seconds())
         with log.open("wb") as output:
             self._process = subprocess.Popen(
-                [str(FIVETRAN), "debug", str(project.path)],
+                [sys.executable, str(SHIFTED_CLI), shift, "debug", str(project.path)],
                 cwd=project.path,
                 env=cli_environment(project.path.parent / "bin"),
                 stdin=subprocess.DEVNULL,
@@ -113,15 +127,16 @@ class CliProject:
         (path / "configuration.json").write_text(json.dumps(configuration, indent=2))
         self._runs = 0
 
-    def start(self, server: FakeToast) -> RunningCli:
-        """Start `fivetran debug <project>`; its output goes to a log next to the project."""
+    def start(self, server: FakeToast, clock_shift: timedelta) -> RunningCli:
+        """Start `fivetran debug <project>`, the connector's clock `clock_shift` behind the wall
+        clock; its output goes to a log next to the project."""
         self._runs += 1
         log = self.path.parent / f"{self.path.name}-run{self._runs}.log"
-        return RunningCli(self, server, log)
+        return RunningCli(self, server, log, clock_shift)
 
-    def run(self, server: FakeToast) -> CliRun:
+    def run(self, server: FakeToast, clock_shift: timedelta) -> CliRun:
         """Run `fivetran debug <project>` to its end."""
-        return self.start(server).wait()
+        return self.start(server, clock_shift).wait()
 
     @property
     def warehouse(self) -> Warehouse:
@@ -149,9 +164,11 @@ class CliRuns:
 
     `first` and `second` ran one after the other in `project` against `server` (the second
     resumes from the first's state); `crash` ran in `crash_project` against `crash_server`,
-    whose ordersBulk answers 500 for ever for restaurant R3.
+    whose ordersBulk answers 500 for ever for restaurant R3. Every run's clock is the wall
+    clock less `clock_shift` (`now()`).
     """
 
+    clock_shift: timedelta
     server: FakeToast
     project: CliProject
     first: CliRun
@@ -163,12 +180,19 @@ class CliRuns:
     crash_project: CliProject
     crash: CliRun
 
+    def now(self) -> datetime:
+        """The runs' clock now."""
+        return datetime.now(timezone.utc) - self.clock_shift
+
 
 @pytest.fixture(scope="session")
 def cli_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliRuns]:
     """Make every run of the tier once: the crash run in parallel with the two others."""
     assert FIVETRAN.exists(), f"no fivetran CLI next to {sys.executable}: install the SDK"
     base = tmp_path_factory.mktemp("e2e")
+    # The session starts at FIXED_NOW on the runs' clock (to the second: the runs see it as
+    # their now, and a shift with microseconds would put them between milliseconds).
+    shift = timedelta(seconds=int((datetime.now(timezone.utc) - FIXED_NOW).total_seconds()))
     with fake_toast() as server, fake_toast() as crash_server:
         crash_server.script(
             "GET",
@@ -177,20 +201,19 @@ def cli_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliRuns]:
         )
         project = project_for(base / "project", server)
         crash_project = project_for(base / "crash-project", crash_server)
-        crashing = crash_project.start(crash_server)
-        first = project.run(server)
-        # The wall clock: the CLI's sync ended at it (it cannot be given one). The recorded world
-        # ends before FIXED_NOW, so the day the tests run changes nothing (test_fivetran_debug).
-        first_finished = datetime.now(timezone.utc)
+        crashing = crash_project.start(crash_server, shift)
+        first = project.run(server, shift)
+        first_finished = datetime.now(timezone.utc) - shift  # the runs' clock: after the sync
         first_state = project.state()
         first_counts = (
             {table: project.warehouse.count(table) for table in project.warehouse.tables()}
             if first.returncode == 0
             else {}
         )
-        second = project.run(server)
+        second = project.run(server, shift)
         crash = crashing.wait()
         yield CliRuns(
+            clock_shift=shift,
             server=server,
             project=project,
             first=first,

@@ -5,12 +5,12 @@ the fake Toast server saw, and everything the crash left behind."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.conftest import INITIAL_SYNC_START
+from tests.conftest import FIXED_NOW, INITIAL_SYNC_START
 from tests.e2e.conftest import CliRuns
 from tests.fake_toast import R3
 from tests.replay import oracle
@@ -18,14 +18,17 @@ from tests.replay import oracle
 pytestmark = pytest.mark.e2e
 
 START = datetime.fromisoformat(INITIAL_SYNC_START.replace("Z", "+00:00"))
-# `fivetran debug` cannot be given a clock: its syncs end at the wall clock, and so does the
-# oracle's count below. The assertions still do not depend on the day the tests run: nothing in
-# the recorded world is dated after FIXED_NOW (tests/conftest.py; pinned by tests/unit/
-# test_fake_toast.py), so any later end sees all of it, and the crash's first window is fixed by
+# The runs' clock is the wall clock set back to start at FIXED_NOW (tests/e2e/shifted_cli.py),
+# and so is the oracle's end below: whatever the date, a run syncs the same windows. Nothing in the
+# recorded world is dated after FIXED_NOW (tests/conftest.py; pinned by tests/unit/
+# test_fake_toast.py), so the runs see all of it, and the crash's first window is fixed by
 # initialSyncStart.
 LOGIN = "/authentication/v1/authentication/login"
 ORDERS_BULK = "/orders/v2/ordersBulk"
 RESUME_OVERLAP = timedelta(minutes=5)
+# The runs start at FIXED_NOW on their clock; the last window ends when the run does, or an
+# ordersBulk range reaches a few minutes past it (the connector's clock margins).
+RUN_END_MARGIN = timedelta(hours=1)
 
 # Every table of the destination contract (tests/replay/oracle.py writes them from it).
 CONTRACT_TABLES = oracle.CONTRACT_TABLES  # the published menu's: tests/replay/test_menus.py
@@ -45,6 +48,15 @@ def test_given_the_recorded_world_when_fivetran_debug_runs_then_it_exits_0_with_
     every_table = CONTRACT_TABLES | oracle.CHECKED_ELSEWHERE
     assert set(cli_runs.first_counts) >= every_table
     assert len(every_table) == 57
+
+
+def test_given_any_date_then_a_run_syncs_up_to_the_recorded_worlds_end_and_no_further(
+    cli_runs: CliRuns,
+) -> None:
+    """Its cost stays that of the recorded world: no window after it, whatever the date."""
+    asked = [r.params for r in cli_runs.first.requests if r.path == ORDERS_BULK]
+    last_end = max(toast_timestamp(params["endDate"]) for params in asked)
+    assert FIXED_NOW <= last_end <= FIXED_NOW + RUN_END_MARGIN, last_end
 
 
 def test_given_a_full_sync_then_every_table_holds_exactly_the_rows_of_the_source(
@@ -79,7 +91,7 @@ def test_given_a_resumed_sync_then_the_warehouse_still_equals_the_source(
     cli_runs: CliRuns,
 ) -> None:
     warehouse = cli_runs.project.warehouse
-    expected = oracle.expected_warehouse(cli_runs.server.world, START, datetime.now(timezone.utc))
+    expected = oracle.expected_warehouse(cli_runs.server.world, START, cli_runs.now())
     oracle.assert_warehouse_matches(warehouse, expected)  # every row, every value
     assert oracle.dangling_foreign_keys(warehouse) == []
 
