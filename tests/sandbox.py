@@ -265,9 +265,18 @@ def shown_lines(lines: Iterable[str]) -> Iterator[str]:
         yield f"{'':35}... and {folded} more '{kind}' lines"
 
 
+# The e2e test sets this: the connector's clock runs that many seconds behind the wall clock
+# (tests/e2e/shifted_cli.py), so the test's sync costs the same whatever the date.
+CLOCK_SHIFT_VARIABLE = "TOAST_SANDBOX_TEST_CLOCK_SHIFT_SECONDS"
+
+
 def debug_command() -> list[str]:
     """`fivetran debug <the sandbox's project>`: it reads that project's configuration.json and
     writes that project's files/ (sdk_notes §1)."""
+    shift = os.environ.get(CLOCK_SHIFT_VARIABLE)
+    if shift:
+        shifted = ROOT / "tests" / "e2e" / "shifted_cli.py"
+        return [sys.executable, str(shifted), shift, "debug", shown(FOLDER)]
     return [str(FIVETRAN), "debug", shown(FOLDER)]
 
 

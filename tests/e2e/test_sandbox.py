@@ -13,13 +13,14 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests import sandbox
-from tests.conftest import ROOT
+from tests.conftest import FIXED_NOW, ROOT
 
 SANDBOX_TIMEOUT_SECONDS = 240
 
@@ -180,9 +181,12 @@ def test_the_sandbox_syncs_into_its_own_folder_and_leaves_the_project_files_alon
     (real / "state.json").write_text('{"restaurants": {}}')
     before = {path.name: path.read_bytes() for path in real.iterdir()}
 
+    # The sync's clock set back to the recorded world's end: it costs the same whatever the date.
+    shift = int((datetime.now(timezone.utc) - FIXED_NOW).total_seconds())
     run = subprocess.run(
         [sys.executable, "-m", "tests.sandbox"],
         cwd=repository,
+        env={**os.environ, sandbox.CLOCK_SHIFT_VARIABLE: str(shift)},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -201,6 +205,8 @@ def test_the_sandbox_syncs_into_its_own_folder_and_leaves_the_project_files_alon
     assert orders > 0
     state = json.loads((folder / "files" / "state.json").read_text())
     assert len(state["restaurants"]) == 3  # the recorded world's, in the sandbox's state only
+    cursors = {restaurant["cursor"][:10] for restaurant in state["restaurants"].values()}
+    assert cursors == {FIXED_NOW.date().isoformat()}  # synced to the recorded world's end
     configuration = json.loads((folder / "configuration.json").read_text())
     assert configuration["key"] == (folder / "fernet.key").read_text().strip()
 
