@@ -300,3 +300,26 @@ def test_given_a_selection_removed_beyond_the_ledgers_reach_then_the_version_fil
     )
     assert warehouse.row("orders", NEW_ORDER)["modified_date"] == later - timedelta(hours=1)
     assert warehouse.query(CURRENT_SELECTIONS, NEW_ORDER) == [(kept["guid"],)]
+
+
+def test_given_a_restaurant_missing_from_one_discovery_then_its_removals_are_still_deleted(
+    project: Project, world: World, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R1 is missing from the partners list for one sync (a short disconnection): it keeps its
+    ledger, so a selection taken off one of its orders meanwhile is deleted when it is back."""
+    day = timedelta(days=1)
+    with toast_server(world=world) as server:
+        sync_at(project, server, FIXED_NOW, monkeypatch, "90")
+        world.disconnect(R1)
+        order = world.touch_order(NEW_ORDER, at(FIXED_NOW + timedelta(hours=1)))
+        removed = order["checks"][0]["selections"].pop(0)
+        gap = sync_at(project, server, FIXED_NOW + day, monkeypatch, "90")
+        assert rows_under(gap, NEW_ORDER)["orders_check_selection"][removed["guid"]] is False
+        world.connect(R1)
+        warehouse = sync_at(project, server, FIXED_NOW + 2 * day, monkeypatch, "90")
+
+    kept = order["checks"][0]["selections"][0]
+    assert rows_under(warehouse, NEW_ORDER)["orders_check_selection"] == {
+        removed["guid"]: True,
+        kept["guid"]: False,
+    }
