@@ -3535,7 +3535,7 @@ class Ledger:
 
     def to_state(self) -> dict[str, str]:
         """Packed ledgers for state: changed ones packed again, without parents modified
-        before the look-back."""
+        before the reach."""
         for restaurant in self._changed:
             book = self._loaded[restaurant]
             self._forget_old(book)
