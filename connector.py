@@ -95,10 +95,24 @@ _DEBT_GIVE_UP_ATTEMPTS = 3
 _DEBT_GIVE_UP_DAYS = 7
 _REFUSALS_BEFORE_PAUSING_ENDPOINT = 3
 # Children removed from a modified order are found by comparing with the keys it had last time
-# (see Ledger). Toast lets restaurants edit an order up to 90 days later (toast_api.md §8): the
-# keys of every order and time entry modified within this many days before the sync's now are
-# kept in state: about 16 bytes per GUID, 220 bytes for an order with 10 children (README, State).
-_LEDGER_LOOKBACK_DAYS = 90
+# (see Ledger). Toast removes children (a selection taken off, a check split or moved) while a
+# check is open and in the days after; later edits are voids and refunds, which keep their rows
+# (issue 19). So the ledger keeps the keys of orders and time entries modified within
+# `deleteLedgerDays` (1 to 90) before the sync's now, and forgets a deleted parent's keys at
+# once (its rows went with it). Beyond that reach, a child removed from an order keeps an older
+# `order_modified_date` than its order's `modified_date`: SQL finds it at any age (README, Deleted
+# rows). Measured per busy location (150 orders a day, 10 child keys each; tests/bench/
+# RESULTS.md, State per location): 102 KB for 3 days, 236 KB for 7, 471 KB for 14, whatever the
+# history. A location's whole state must stay under 256 KB (issue 19), so the default is 3 days:
+# the days in which checks are still open and corrected; later edits are voids and refunds.
+_DEFAULT_LEDGER_DAYS = 3
+_MAX_LEDGER_DAYS = 90
+# A restaurant that discovery does not list keeps its state (cursors, debts, ledger): missing
+# from one listing (a partners API hiccup, a short disconnection), it resumes where it was and
+# its removals during the gap are still found. Listed again within this many days of the last
+# listing it was in, nothing is lost; unlisted for longer, its state is pruned whole (an INFO
+# line names it), so state follows the locations synced, not every location ever synced.
+_UNLISTED_PRUNE_DAYS = 30
 
 # HTTP behaviour (toast_api.md §4, §5).
 _REQUEST_TIMEOUT_SECONDS = 60
@@ -237,8 +251,9 @@ class Table:
         link_column: column for "link" and "scalar" keys.
         unprefixed: nested objects flattened without a prefix (restaurant `general`).
         whole: nested objects kept whole as JSON (maps keyed by ids would make a column per id).
-        carries: columns of this table's row (name -> type) that every row below it carries
-            too, so that they can be filtered without joining up to it (not part of any key).
+        carries: columns every row below this table's row carries too (column name ->
+            `Carried`: which field of this row, of which type), so that rows can be filtered or
+            checked without joining up to it (not part of any key).
     """
 
     name: str
@@ -251,12 +266,25 @@ class Table:
     link_column: str | None = None
     unprefixed: tuple[str, ...] = ()
     whole: tuple[str, ...] = ()
-    carries: Mapping[str, str] = field(default_factory=dict)
+    carries: Mapping[str, Carried] = field(default_factory=dict)
 
     @functools.cached_property
     def not_flattened(self) -> frozenset[str]:
         """Fields `build_row` does not flatten: the child lists and the objects kept whole."""
         return frozenset([*(child.source for child in self.children), *self.whole])
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A field of a parent row that the rows below it carry, under a column name of their own."""
+
+    source: str  # the field of the carrying table's row
+    kind: str  # its declared type
+
+
+def _carry(kind: str, *names: str) -> dict[str, Carried]:
+    """`names` carried under their own names, declared as `kind`."""
+    return {name: Carried(name, kind) for name in names}
 
 
 @dataclass(frozen=True)
@@ -543,8 +571,15 @@ ORDERS = Table(
     foreign_keys=("restaurantId",),
     context_key="ordersId",
     # Every check, selection, modifier, tax, discount, charge and payment of an order says which
-    # restaurant and business date it belongs to: sales questions filter on both.
-    carries={"restaurantId": _STRING, "businessDate": _INT},
+    # restaurant and business date it belongs to: sales questions filter on both. It also says
+    # which version of the order it was written with: a child removed from the order after the
+    # delete ledger's reach (Ledger) keeps an older `order_modified_date` than the order's
+    # `modified_date`, so SQL finds it at any age (README, Deleted rows).
+    carries={
+        **_carry(_STRING, "restaurantId"),
+        **_carry(_INT, "businessDate"),
+        "orderModifiedDate": Carried("modifiedDate", _TS),
+    },
     columns={
         **_EXTERNAL_REFERENCE,
         **_AUDITED,
@@ -655,6 +690,8 @@ TIME_ENTRY = Table(
     primary_key=("id",),
     foreign_keys=("restaurantId",),
     context_key="timeEntryId",
+    # A break says which version of its time entry it was written with (as an order's children).
+    carries={"timeEntryModifiedDate": Carried("modifiedDate", _TS)},
     columns={
         **_EXTERNAL_REFERENCE,
         **_AUDITED,
@@ -1259,7 +1296,8 @@ def _carried_columns(roots: Iterable[Table]) -> dict[str, dict[str, str]]:
         for table in iter_tables(root):
             for child in table.children:
                 if child.table is not None and (table.carries or table.name in carried):
-                    inherited = {**carried.get(table.name, {}), **table.carries}
+                    own = {name: carry.kind for name, carry in table.carries.items()}
+                    inherited = {**carried.get(table.name, {}), **own}
                     carried[child.table.name] = {**carried.get(child.table.name, {}), **inherited}
     return carried
 
@@ -1329,6 +1367,7 @@ class Settings:
     max_workers: int = _DEFAULT_WORKERS
     orders_bulk_limit: tuple[int, float] = _ORDERS_BULK_LIMIT  # (requests, seconds) per location
     schedule_horizon_days: int = _DEFAULT_SCHEDULE_HORIZON_DAYS  # shifts read ahead of now
+    ledger_days: int = _DEFAULT_LEDGER_DAYS  # reach of the delete ledger (Ledger)
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -1449,6 +1488,15 @@ def _schedule_horizon_days(text: str) -> int:
     return int(text)
 
 
+def _ledger_days(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= _MAX_LEDGER_DAYS:
+        raise ConfigurationError(
+            "configuration key 'deleteLedgerDays' must be a whole number of days from 1 to "
+            f"{_MAX_LEDGER_DAYS}"
+        )
+    return int(text)
+
+
 def validate_configuration(
     configuration: Mapping[str, Any], now: datetime | None = None
 ) -> Settings:
@@ -1478,6 +1526,9 @@ def validate_configuration(
         orders_bulk_limit=_orders_bulk_limit(configuration.get("ordersBulkSpacingSeconds") or "0"),
         schedule_horizon_days=_schedule_horizon_days(
             configuration.get("scheduleHorizonDays") or str(_DEFAULT_SCHEDULE_HORIZON_DAYS)
+        ),
+        ledger_days=_ledger_days(
+            configuration.get("deleteLedgerDays") or str(_DEFAULT_LEDGER_DAYS)
         ),
     )
 
@@ -2343,7 +2394,10 @@ def explode(
         return
     child_context = {**context, table.context_key: row["id"]} if table.context_key else context
     if table.carries:
-        carried = {**(carried or {}), **{name: row.get(name) for name in table.carries}}
+        carried = {
+            **(carried or {}),
+            **{name: row.get(carry.source) for name, carry in table.carries.items()},
+        }
     for child in table.children:
         child_table = child.table or table
         for count, item in _occurrences(child_table, record.get(child.source) or ()):
@@ -3397,8 +3451,10 @@ class Ledger:
     Parents (orders, time entries): the child keys each owns. A key belongs to the parent that
     emitted it last, so a check moved to another order is that order's, and the old order coming
     back without it deletes nothing; a deleted parent does not take a key from a live one (a
-    payment a live check links stays live). Parents modified more than _LEDGER_LOOKBACK_DAYS
-    before the sync's now are forgotten, and so are restaurants the sync does not list.
+    payment a live check links stays live). Parents modified more than the reach
+    (`deleteLedgerDays`) before the sync's now are forgotten, and so are the keys of a parent
+    Toast deleted (its rows are deleted with it). A restaurant's ledger is dropped only with the
+    rest of its state (Emitter.begin).
 
     In state, per restaurant: "2:" and the base64 of a zlib-compressed document, a JSON header
     (table and kind codes, listings) followed by one binary record per parent, in which a UUID
@@ -3418,20 +3474,19 @@ class Ledger:
         self._kinds: list[str] = []
         self._kind_codes: dict[str, int] = {}
 
-    def begin(self, now: datetime, restaurants: Iterable[str]) -> None:
-        """Start a sync at `now` of `restaurants`: the look-back ends at `now`, and the ledgers of
-        restaurants not listed are dropped."""
+    def begin(self, now: datetime, reach_days: int, pruned: Iterable[str] = ()) -> None:
+        """Start a sync at `now`: the reach ends at `now`; the ledgers of `pruned` restaurants
+        are dropped."""
         self._now = int(now.timestamp())
-        self._horizon = int((now - timedelta(days=_LEDGER_LOOKBACK_DAYS)).timestamp())
-        gone = sorted((set(self._packed) | set(self._loaded)) - set(restaurants))
-        for restaurant in gone:
+        self._horizon = int((now - timedelta(days=reach_days)).timestamp())
+        for restaurant in pruned:
             self._packed.pop(restaurant, None)
             self._loaded.pop(restaurant, None)
             self._changed.discard(restaurant)
-        if gone:
-            log.info(
-                f"Dropped the delete ledger of restaurants no longer synced: {', '.join(gone)}"
-            )
+
+    def restaurants(self) -> set[str]:
+        """The restaurants that have a ledger."""
+        return set(self._packed) | set(self._loaded)
 
     def replace(self, restaurant: str, name: str, keys: set[Key]) -> set[Key]:
         """Remember a full listing; return the keys listed before that are gone now."""
@@ -3473,14 +3528,14 @@ class Ledger:
         for key in vanished:
             del book.owners[key]
         book.parents[name] = _Parent(self._seconds(modified), live, tuple(owned))
-        if book.parents[name].modified < self._horizon:
+        if not live or book.parents[name].modified < self._horizon:
             book.forget(name)
         self._changed.add(restaurant)
         return {self._unpack_key(key) for key in vanished}, {packed[key] for key in owned}
 
     def to_state(self) -> dict[str, str]:
         """Packed ledgers for state: changed ones packed again, without parents modified
-        before the look-back."""
+        before the reach."""
         for restaurant in self._changed:
             book = self._loaded[restaurant]
             self._forget_old(book)
@@ -3580,7 +3635,9 @@ class Ledger:
         }
         text = json.dumps(header, separators=(",", ":")).encode()
         document = b"".join([_HEADER_LENGTH.pack(len(text)), text, *records])
-        return _LEDGER_FORMAT_2 + base64.b64encode(zlib.compress(document, 6)).decode()
+        # Level 1: 1 % larger than level 6 (random GUIDs hardly compress) and a 100-location
+        # checkpoint in 0.17 s instead of 0.45 s (tests/bench/ledger_state.py).
+        return _LEDGER_FORMAT_2 + base64.b64encode(zlib.compress(document, 1)).decode()
 
     def _record(self, name: str, parent: _Parent) -> bytes:
         kind, guid = name.split("/", 1)
@@ -3666,9 +3723,29 @@ class Emitter:
         self._last_checkpoint = time.monotonic()
         self._rows_since_checkpoint = 0
 
-    def begin(self, now: datetime, restaurants: Iterable[str]) -> None:
-        """Tell the ledger the sync's now and the restaurants it syncs (see Ledger.begin)."""
-        self.ledger.begin(now, restaurants)
+    def begin(self, now: datetime, restaurants: Iterable[str], ledger_days: int) -> None:
+        """Start a sync at `now` of the listed `restaurants`: each is marked listed; the state
+        of a restaurant unlisted for _UNLISTED_PRUNE_DAYS (cursors, debts, ledger) is pruned."""
+        listed = set(restaurants)
+        synced = self.state.setdefault("restaurants", {})
+        for guid in sorted(listed | self.ledger.restaurants() | set(synced)):
+            restaurant_state = synced.setdefault(guid, {})
+            if guid in listed or "lastListed" not in restaurant_state:  # its clock starts now
+                restaurant_state["lastListed"] = format_timestamp(now)
+        limit = now - timedelta(days=_UNLISTED_PRUNE_DAYS)
+        pruned = sorted(
+            guid
+            for guid, restaurant_state in synced.items()
+            if parse_timestamp(restaurant_state["lastListed"]) < limit
+        )
+        for guid in pruned:
+            del synced[guid]
+        self.ledger.begin(now, ledger_days, pruned)
+        if pruned:
+            log.info(
+                f"Pruned the state (cursors, debts, delete ledger) of restaurants not listed for "
+                f"{_UNLISTED_PRUNE_DAYS} days: {', '.join(pruned)}"
+            )
 
     def emit(self, batch: Batch) -> None:
         """Upsert the rows, then delete what Toast deleted and objects that vanished."""
@@ -3953,7 +4030,7 @@ def run_sync(
     restaurant ended.
     """
     now = NOW()
-    emitter.begin(now, [guid for guid, _ in restaurants])
+    emitter.begin(now, [guid for guid, _ in restaurants], settings.ledger_days)
     hand_off = _HandOff()
     plans = [plan_restaurant(restaurant, emitter.state) for restaurant in restaurants]
 
@@ -4237,6 +4314,13 @@ _FORM_FIELDS = (
         placeholder=str(_DEFAULT_SCHEDULE_HORIZON_DAYS),
         description="Optional, 0 to 90: scheduled shifts are synced this many days ahead of "
         "now, and shifts removed from that schedule are deleted.",
+    ),
+    _FormField(
+        "deleteLedgerDays",
+        "Days children removed from orders are deleted",
+        placeholder=str(_DEFAULT_LEDGER_DAYS),
+        description="Optional, 1 to 90: a child removed from an order or time entry modified "
+        "within this many days is deleted; beyond, order_modified_date tells it (README).",
     ),
 )
 

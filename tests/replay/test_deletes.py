@@ -1,5 +1,6 @@
 """Deletes across syncs, asserted on the warehouse: a check moved to another order, an order Toast
-deletes and un-deletes, and a removal 60 days after the first sync (the ledger's reach).
+deletes and un-deletes, a removal 60 days after the first sync (within a configured 90-day
+reach of the ledger), and one beyond the ledger's reach, found by the order-version filter.
 
 Between syncs the recorded world changes as Toast would, and the sync's clock moves
 (`connector.NOW`). ordersBulk serves orders by (modifiedDate, guid) (`World.orders_between`), so
@@ -136,10 +137,15 @@ def at(moment: datetime) -> str:
 
 
 def sync_at(
-    project: Project, server: FakeToast, now: datetime, monkeypatch: pytest.MonkeyPatch
+    project: Project,
+    server: FakeToast,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+    ledger_days: str = "",
 ) -> Warehouse:
     monkeypatch.setattr(connector, "NOW", lambda: now)
-    return project.sync(make_configuration(server)).warehouse
+    configuration = make_configuration(server, deleteLedgerDays=ledger_days)
+    return project.sync(configuration).warehouse
 
 
 def move_check(world: World, new_modified: datetime, old_modified: datetime | None) -> None:
@@ -233,16 +239,16 @@ def test_given_an_order_toast_deletes_then_every_row_under_it_is_deleted_until_i
 def test_given_1100_newer_orders_when_an_order_loses_a_selection_60_days_later_then_it_is_deleted(
     project: Project, world: World, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The ledger's reach: the 1,000 most recently modified orders were all it kept before; now
-    it keeps every order modified within the last 90 days."""
+    """The ledger's reach: the 1,000 most recently modified orders were all it kept once; with
+    `deleteLedgerDays` 90 it keeps every order modified within the last 90 days."""
     later = FIXED_NOW + timedelta(days=60)
     with toast_server(world=world) as server:
-        sync_at(project, server, FIXED_NOW, monkeypatch)
+        sync_at(project, server, FIXED_NOW, monkeypatch, "90")
         world.add_orders(R1, bulk_orders(1100, FIXED_NOW + timedelta(days=5)))
-        sync_at(project, server, FIXED_NOW + timedelta(days=10), monkeypatch)
+        sync_at(project, server, FIXED_NOW + timedelta(days=10), monkeypatch, "90")
         order = world.touch_order(NEW_ORDER, at(later - timedelta(hours=1)))
         removed = order["checks"][0]["selections"].pop(0)
-        warehouse = sync_at(project, server, later, monkeypatch)
+        warehouse = sync_at(project, server, later, monkeypatch, "90")
 
     kept = order["checks"][0]["selections"][0]
     assert removed["modifiers"] and not kept.get("modifiers")
@@ -259,3 +265,61 @@ def test_given_1100_newer_orders_when_an_order_loses_a_selection_60_days_later_t
         kept["guid"],
     )
     assert taxes == [(kept["guid"], False, 2), (removed["guid"], True, 2)]
+
+
+# README, Data handling: a current child row has the order's version.
+CURRENT_SELECTIONS = """
+SELECT s.id FROM tester.orders_check_selection s
+JOIN tester.orders_check c ON c.id = s.orders_check_id
+JOIN tester.orders o ON o.id = c.orders_id
+WHERE NOT s._fivetran_deleted AND s.order_modified_date = o.modified_date AND o.id = ?
+"""
+
+
+def test_given_a_selection_removed_beyond_the_ledgers_reach_then_the_version_filter_drops_it(
+    project: Project, world: World, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default reach (3 days) has forgotten an order last modified 8 days ago: a selection
+    then taken off stays live, with the order's old version, and the documented filter leaves
+    it out while keeping the selection the order still has."""
+    later = FIXED_NOW + timedelta(days=8)
+    with toast_server(world=world) as server:
+        first = sync_at(project, server, FIXED_NOW, monkeypatch)
+        version = first.row("orders", NEW_ORDER)["modified_date"]
+        order = world.touch_order(NEW_ORDER, at(later - timedelta(hours=1)))
+        removed = order["checks"][0]["selections"].pop(0)
+        warehouse = sync_at(project, server, later, monkeypatch)
+
+    kept = order["checks"][0]["selections"][0]
+    assert rows_under(warehouse, NEW_ORDER)["orders_check_selection"] == {
+        removed["guid"]: False,  # beyond the reach: no delete
+        kept["guid"]: False,
+    }
+    assert warehouse.row("orders_check_selection", removed["guid"])["order_modified_date"] == (
+        version
+    )
+    assert warehouse.row("orders", NEW_ORDER)["modified_date"] == later - timedelta(hours=1)
+    assert warehouse.query(CURRENT_SELECTIONS, NEW_ORDER) == [(kept["guid"],)]
+
+
+def test_given_a_restaurant_missing_from_one_discovery_then_its_removals_are_still_deleted(
+    project: Project, world: World, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R1 is missing from the partners list for one sync (a short disconnection): it keeps its
+    ledger, so a selection taken off one of its orders meanwhile is deleted when it is back."""
+    day = timedelta(days=1)
+    with toast_server(world=world) as server:
+        sync_at(project, server, FIXED_NOW, monkeypatch, "90")
+        world.disconnect(R1)
+        order = world.touch_order(NEW_ORDER, at(FIXED_NOW + timedelta(hours=1)))
+        removed = order["checks"][0]["selections"].pop(0)
+        gap = sync_at(project, server, FIXED_NOW + day, monkeypatch, "90")
+        assert rows_under(gap, NEW_ORDER)["orders_check_selection"][removed["guid"]] is False
+        world.connect(R1)
+        warehouse = sync_at(project, server, FIXED_NOW + 2 * day, monkeypatch, "90")
+
+    kept = order["checks"][0]["selections"][0]
+    assert rows_under(warehouse, NEW_ORDER)["orders_check_selection"] == {
+        removed["guid"]: True,
+        kept["guid"]: False,
+    }

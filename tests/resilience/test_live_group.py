@@ -33,7 +33,7 @@ def test_given_a_location_that_refuses_everything_then_its_cursor_and_row_stay_u
         world.refused.add(R3)
         first = project.sync(make_configuration(server))
         refused_log = [line for line in capfd.readouterr().out.splitlines() if R3 in line]
-        assert R3 not in first.state["restaurants"]
+        assert set(first.state["restaurants"][R3]) == {"lastListed"}  # listed: no cursor
         assert R3 not in first.warehouse.ids("restaurant")
         assert first.warehouse.query(
             "SELECT count(*) FROM tester.orders WHERE restaurant_id = ?", R3

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import zlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from cryptography.fernet import Fernet
 from fivetran_connector_sdk import Logging
 
 import connector as c
+from tests.bench.ledger_state import build_busy_restaurant
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 ORDER_A = "0d0000aa-0001-4000-8000-000000000000"
@@ -56,10 +57,10 @@ def moved_check() -> set[c.Key]:
     }
 
 
-def a_sync(state: dict[str, str], now: datetime = NOW, restaurants=("r",)) -> c.Ledger:
-    """The ledger of a new sync that starts from `state`."""
+def a_sync(state: dict[str, str], now: datetime = NOW, reach: int = 90) -> c.Ledger:
+    """The ledger of a new sync that starts from `state`, with a reach of `reach` days."""
     ledger = c.Ledger(json.loads(json.dumps(state)))
-    ledger.begin(now, restaurants)
+    ledger.begin(now, reach)
     return ledger
 
 
@@ -161,7 +162,20 @@ def test_a_deleted_order_does_not_take_what_a_live_order_has() -> None:
     assert (vanished, owned) == (set(), {other})  # a live check links the payment: it stays
     later = a_sync(ledger.to_state())
     assert later.remember("r", order(ORDER_B), set(), live=True)[0] == moved_check()
-    assert later.remember("r", order(ORDER_A), set(), live=False)[0] == {other}
+    # The deleted order's keys were dropped at once: its rows were deleted with it.
+    assert later.remember("r", order(ORDER_A), set(), live=False)[0] == set()
+
+
+def test_a_deleted_order_leaves_no_keys_in_state() -> None:
+    ledger = a_sync({})
+    ledger.remember("r", order(ORDER_A), moved_check(), live=True)
+    empty = ledger.to_state()
+    ledger = a_sync({})
+    ledger.remember("r", order(ORDER_A), moved_check(), live=True)
+    ledger.remember("r", order(ORDER_A), moved_check(), live=False)
+    assert len(ledger.to_state()["r"]) < len(empty["r"])
+    reopened = a_sync(ledger.to_state())
+    assert reopened.remember("r", order(ORDER_A), set(), live=True)[0] == set()
 
 
 def test_an_undeleted_order_takes_its_children_back() -> None:
@@ -203,91 +217,48 @@ def test_given_an_order_synced_once_when_it_is_edited_60_days_later_then_its_rem
     assert vanished == moved_check()
 
 
-def test_parents_modified_more_than_the_look_back_before_now_are_forgotten() -> None:
-    look_back = timedelta(days=c._LEDGER_LOOKBACK_DAYS)
+@pytest.mark.parametrize("reach", [3, 90])
+def test_parents_modified_more_than_the_reach_before_now_are_forgotten(reach: int) -> None:
+    look_back = timedelta(days=reach)
     recent, old = {key("orders_check", CHECK)}, {key("payment", PAYMENT)}
-    ledger = a_sync({})
+    ledger = a_sync({}, reach=reach)
     ledger.remember("r", order(ORDER_A, NOW - look_back + timedelta(hours=1)), recent, True)
     ledger.remember("r", order(ORDER_B, NOW - look_back - timedelta(hours=1)), old, True)
     state = ledger.to_state()
-    assert a_sync(state).remember("r", order(ORDER_B), set(), True)[0] == set()  # forgotten
-    assert a_sync(state).remember("r", order(ORDER_A), set(), True)[0] == recent
-    two_hours_later = a_sync(state, NOW + timedelta(hours=2))
+    assert a_sync(state, reach=reach).remember("r", order(ORDER_B), set(), True)[0] == set()
+    assert a_sync(state, reach=reach).remember("r", order(ORDER_A), set(), True)[0] == recent
+    two_hours_later = a_sync(state, NOW + timedelta(hours=2), reach=reach)
     assert two_hours_later.remember("r", order(ORDER_A), set(), True)[0] == set()
-
-
-def test_a_sync_drops_the_ledgers_of_restaurants_it_does_not_list() -> None:
-    ledger = a_sync({}, restaurants=("r1", "r2"))
-    ledger.replace("r1", "menu_item", {key("menu_item", "a", "r1")})
-    ledger.remember("r2", order(ORDER_A), moved_check(), live=True)
-    state = ledger.to_state()
-    assert set(state) == {"r1", "r2"}
-    assert set(a_sync(state, restaurants=("r1", "r3")).to_state()) == {"r1"}
 
 
 # --- size -------------------------------------------------------------------------------------
 
 
-def random_guids(count: int) -> Iterator[str]:
-    """Version-4 UUIDs as Toast's: random (a pattern would compress, and understate the size)."""
-    digits = os.urandom(16 * count).hex()
-    for at in range(0, 32 * count, 32):
-        h = digits[at : at + 32]
-        yield f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+# Measured (tests/bench/ledger_state.py, RESULTS.md): 102.8 KB for one busy location with the
+# default reach of 3 days, whatever its history; 10.4 MB for 100 such locations. The issue's
+# bounds: 256 KB a location, 25 MB for 100.
+STATE_BYTES_PER_BUSY_RESTAURANT = 256_000
+STATE_BYTES_FOR_100_BUSY_RESTAURANTS = 25_000_000
 
 
-BUSY_DAYS = 90
-BUSY_ORDERS_PER_DAY = 150
-# Measured: 3,018,314 bytes for one such restaurant (13,500 orders of 10 child keys), 224 bytes
-# per order, of which 192 are its 9 GUIDs (16 bytes each, base64-encoded): 302 MB of state for
-# 100 restaurants. The bounds leave 2.7 % for the randomness of the GUIDs.
-STATE_BYTES_PER_BUSY_RESTAURANT = 3_100_000
-STATE_BYTES_FOR_100_BUSY_RESTAURANTS = 310_000_000
-
-
-def build_busy_restaurant(ledger: c.Ledger, restaurant: str) -> tuple[str, set[c.Key]]:
-    """150 orders a day for 90 days, each with a check, its payment and their link, a pricing
-    feature, three selections, a modifier and two applied taxes; returns the oldest order and
-    its child keys."""
-    new = random_guids(BUSY_DAYS * BUSY_ORDERS_PER_DAY * 9)
-    oldest: tuple[str, set[c.Key]] = ("", set())
-    for day in range(BUSY_DAYS):
-        for number in range(BUSY_ORDERS_PER_DAY):
-            guid, check, payment = next(new), next(new), next(new)
-            keys = {
-                key("orders_check", check),
-                key("payment", payment),
-                key("orders_check_payment", check, payment),
-                key("orders_pricing_feature", guid, "TAXESV2"),
-                *(key("orders_check_selection", next(new)) for _ in range(3)),
-                key("orders_check_selection_modifier", next(new)),
-                *(key("orders_check_selection_applied_tax", next(new)) for _ in range(2)),
-            }
-            modified = NOW - timedelta(days=day, minutes=5 * number)
-            ledger.remember(restaurant, order(guid, modified), keys, live=True)
-            oldest = (guid, keys)
-    return oldest
-
-
-def test_the_state_of_100_busy_restaurants_stays_under_the_bound() -> None:
-    """A ledger is packed per restaurant, so a group's state is one document per restaurant:
-    three busy restaurants of random GUIDs are built (about a second each) and measured, and a
-    ledger of 100 restaurants holding them is packed. Building 100 distinct ones takes about two
-    minutes and measures the same: they packed to 3.0173 to 3.0182 MB each, 301.8 MB in all."""
-    ledger = a_sync({}, restaurants=("r1", "r2", "r3"))
-    oldest, oldest_keys = build_busy_restaurant(ledger, "r1")
-    build_busy_restaurant(ledger, "r2")
-    build_busy_restaurant(ledger, "r3")
-    packed = ledger.to_state()
-    sizes = sorted(len(document) for document in packed.values())
-    assert sizes[-1] <= STATE_BYTES_PER_BUSY_RESTAURANT, sizes
-    assert sizes[-1] - sizes[0] < sizes[0] / 1000, sizes  # random GUIDs: the same size
-    # Reach: the oldest of the 13,500 orders, edited now, shows the children it lost.
-    edited = a_sync({"r1": packed["r1"]}, restaurants=("r1",))
-    assert edited.remember("r1", order(oldest), set(), live=True)[0] == oldest_keys
-
-    group = {f"restaurant-{n:03d}": packed[f"r{n % 3 + 1}"] for n in range(100)}
-    state = {"version": c._STATE_VERSION, "ledger": a_sync(group, restaurants=group).to_state()}
+def test_state_grows_with_locations_not_with_history() -> None:
+    """A busy location (150 orders a day) with 30 and with 90 days of orders packs to the same
+    size within 10 %, under the bound; the oldest order within the reach, edited now, shows the
+    children it lost; 100 such locations stay under the group's bound."""
+    reach = c._DEFAULT_LEDGER_DAYS
+    sizes = {}
+    for history in (30, 90):
+        ledger = a_sync({}, reach=reach)
+        orders = build_busy_restaurant(ledger, f"r{history}", history)
+        sizes[history] = len(ledger.to_state()[f"r{history}"])
+    assert abs(sizes[90] - sizes[30]) < sizes[30] / 10, sizes
+    assert sizes[90] <= STATE_BYTES_PER_BUSY_RESTAURANT, sizes
+    packed = ledger.to_state()["r90"]
+    within = [o for o in orders if o[1] > NOW - timedelta(days=reach) + timedelta(hours=1)][-1]
+    edited = a_sync({"r": packed}, reach=reach)
+    assert edited.remember("r", order(within[0]), set(), live=True)[0] == within[2]
+    group = {f"restaurant-{n:03d}": packed for n in range(100)}
+    state = {"version": c._STATE_VERSION, "ledger": a_sync(group, reach=reach).to_state()}
     assert len(json.dumps(state)) <= STATE_BYTES_FOR_100_BUSY_RESTAURANTS
 
 
@@ -335,9 +306,84 @@ def test_a_version_1_ledger_is_read_and_written_again_as_version_2() -> None:
 def test_an_unreadable_ledger_starts_afresh_with_a_warning(
     packed: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    ledger = a_sync({"r": packed, "fine": LEDGER_FORMAT_1}, restaurants=("r", "fine"))
+    ledger = a_sync({"r": packed, "fine": LEDGER_FORMAT_1})
     assert ledger.remember("r", order(ORDER_A), moved_check(), live=True) == (set(), moved_check())
     warnings = [line for line in capfd.readouterr().out.splitlines() if "WARNING" in line]
     assert len(warnings) == 1 and "delete ledger of restaurant r " in warnings[0]
     state = ledger.to_state()
     assert state["r"].startswith("2:") and state["fine"] == LEDGER_FORMAT_1  # untouched
+
+
+# --- discovery gaps and pruning (Emitter.begin) ------------------------------------------------
+
+
+def an_emitter(state: dict, now: datetime, listed: tuple[str, ...]) -> c.Emitter:
+    """The emitter of a sync at `now` from `state` whose discovery listed `listed`."""
+    tokens = c.TokenCache(Fernet(Fernet.generate_key()), None)
+    emitter = c.Emitter(json.loads(json.dumps(state)), tokens)
+    emitter.begin(now, listed, 3)
+    return emitter
+
+
+def state_of(emitter: c.Emitter) -> dict:
+    return {**emitter.state, "ledger": emitter.ledger.to_state()}
+
+
+def test_a_restaurant_missing_from_one_discovery_keeps_its_state_and_its_deletes(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    first = an_emitter({}, NOW, ("r1", "r2"))
+    first.ledger.remember("r2", order(ORDER_A), moved_check(), live=True)
+    first.restaurant_state("r2")["cursor"] = toast_time(NOW)
+    gap = an_emitter(state_of(first), NOW + timedelta(days=1), ("r1",))
+    assert gap.state["restaurants"]["r2"]["cursor"] == toast_time(NOW)
+    back = an_emitter(state_of(gap), NOW + timedelta(days=2), ("r1", "r2"))
+    edited = order(ORDER_A, NOW + timedelta(days=2))
+    assert back.ledger.remember("r2", edited, set(), live=True)[0] == moved_check()
+    assert "Pruned" not in capfd.readouterr().out
+
+
+def test_a_restaurant_unlisted_for_30_days_is_pruned_whole_and_the_sync_says_so(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    first = an_emitter({}, NOW, ("r1", "r2"))
+    first.ledger.remember("r2", order(ORDER_A), moved_check(), live=True)
+    first.restaurant_state("r2").update(cursor=toast_time(NOW), debts=[{"kind": "x"}])
+    state = state_of(first)
+    day_29 = an_emitter(state, NOW + timedelta(days=29), ("r1",))
+    assert set(state_of(day_29)["restaurants"]) == {"r1", "r2"}
+    assert set(state_of(day_29)["ledger"]) == {"r2"}
+    day_31 = an_emitter(state_of(day_29), NOW + timedelta(days=31), ("r1",))
+    assert set(state_of(day_31)["restaurants"]) == {"r1"}
+    assert state_of(day_31)["ledger"] == {}
+    logged = capfd.readouterr().out
+    assert logged.count("Pruned the state") == 1 and "r2" in logged
+
+
+def test_a_version_2_state_without_listing_dates_starts_their_clock() -> None:
+    """A restaurant of an older state, unlisted now, gets 30 days from now, not from 1970."""
+    state = {"version": 2, "restaurants": {"r2": {"cursor": toast_time(NOW)}}}
+    emitter = an_emitter(state, NOW, ("r1",))
+    assert emitter.state["restaurants"]["r2"]["lastListed"] == toast_time(NOW)
+
+
+CONFIGURATION = {
+    "clientId": "id",
+    "clientSecret": "secret",
+    "userAccessType": "TOAST_MACHINE_CLIENT",
+    "domain": "ws-api.toasttab.com",
+    "initialSyncStart": "2024-01-01T00:00:00.000Z",
+    "key": Fernet.generate_key().decode(),
+}
+
+
+@pytest.mark.parametrize(("text", "days"), [("", 3), ("1", 1), (" 14 ", 14), ("90", 90)])
+def test_the_ledger_reach_is_a_whole_number_of_days_from_1_to_90(text: str, days: int) -> None:
+    settings = c.validate_configuration({**CONFIGURATION, "deleteLedgerDays": text}, NOW)
+    assert settings.ledger_days == days
+
+
+@pytest.mark.parametrize("text", ["0", "91", "-1", "2.5", "a week"])
+def test_a_bad_ledger_reach_is_rejected_naming_the_key(text: str) -> None:
+    with pytest.raises(c.ConfigurationError, match="'deleteLedgerDays'"):
+        c.validate_configuration({**CONFIGURATION, "deleteLedgerDays": text}, NOW)
