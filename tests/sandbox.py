@@ -1,4 +1,4 @@
-"""The sandbox: `fivetran debug` syncs the recorded Toast world from a local fake Toast server.
+"""The sandbox: `fivetran debug` syncs the demo Toast world from a local fake Toast server.
 
 Run it as `bash tests/sandbox.sh` (which prepares .venv first) or, with .venv ready, as
 `.venv/bin/python -m tests.sandbox` from the repository root. Everything it writes lives in its
@@ -9,9 +9,10 @@ is a clean full sync:
 1. refresh tests/sandbox_run/: copy connector.py and requirements.txt into it and delete its
    files/ (the last run's warehouse and state); a files/ left in the repository root by an
    older sandbox (files/sandbox-marker.json) is removed if it is still that sandbox's own;
-2. serve the recorded world (tests/fake_toast) on a free 127.0.0.1 port, in this process;
+2. serve the demo world (tests/fake_toast/demo.py: 3 restaurants x 14 business days whose
+   sales, labor and cash share days and people) on a free 127.0.0.1 port, in this process;
 3. write tests/sandbox_run/configuration.json: the fake's sandbox credentials, its URL as
-   `domain`, initialSyncStart 2026-09-01 and the Fernet key kept in tests/sandbox_run/fernet.key
+   `domain`, initialSyncStart 2026-10-01 and the Fernet key kept in tests/sandbox_run/fernet.key
    (made once, so a later `fivetran debug tests/sandbox_run` can decrypt the cached token);
 4. run `.venv/bin/fivetran debug tests/sandbox_run`, showing its output (kept whole in
    tests/sandbox_run/debug.log): the warehouse and the state land in tests/sandbox_run/files/;
@@ -42,7 +43,8 @@ from pathlib import Path
 import duckdb
 from cryptography.fernet import Fernet
 
-from tests.fake_toast import FakeToast, World
+from tests.fake_toast import FakeToast
+from tests.fake_toast.demo import DemoWorld
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "tests" / "sandbox_run"  # the sandbox's own project directory (gitignored)
@@ -52,7 +54,9 @@ STATE = FOLDER / "files" / "state.json"
 CONFIGURATION = FOLDER / "configuration.json"
 KEY_FILE = FOLDER / "fernet.key"
 LOG = FOLDER / "debug.log"
-INITIAL_SYNC_START = "2026-09-01T00:00:00.000Z"  # the recorded world starts in September 2026
+# Days before the demo world's first (2026-10-05): a later start would miss its first orders, an
+# earlier one adds two cash requests per restaurant and day to every run.
+INITIAL_SYNC_START = "2026-10-01T00:00:00.000Z"
 VENV_BIN = Path(sys.executable).parent
 FIVETRAN = VENV_BIN / "fivetran"
 # A closed port on this machine: look-ups sent through it fail at once instead of hanging.
@@ -353,13 +357,14 @@ def print_where_the_data_is() -> None:
 
 def sync() -> int:
     """Steps 2 to 5 of the module docstring; returns the CLI's exit status."""
-    world = World.load()
+    world = DemoWorld()
     network = Network.probe()
     with FakeToast(world) as server, tempfile.TemporaryDirectory() as shims:
         write_configuration(server.base_url, server.client_id, server.client_secret)
+        days = world.business_days()
         print(
-            f"Fake Toast API:   {server.base_url} (the recorded world: "
-            f"{len(world.restaurants)} restaurants, September to November 2026)"
+            f"Fake Toast API:   {server.base_url} (the demo world: {len(world.restaurants)} "
+            f"restaurants, {world.orders_per_day} orders a day from {days[0]} to {days[-1]})"
         )
         print(f"Sandbox project:  {shown(FOLDER)}/ (its own warehouse, state and keys)")
         print(f"Configuration:    {shown(CONFIGURATION)} (Fernet key in {shown(KEY_FILE)})")

@@ -20,6 +20,7 @@ import pytest
 
 from tests import sandbox
 from tests.conftest import ROOT
+from tests.fake_toast.demo import DemoWorld
 
 SANDBOX_TIMEOUT_SECONDS = 240
 
@@ -124,7 +125,7 @@ def test_the_fernet_key_is_made_once_and_kept(root: Path) -> None:
     key = (folder / "fernet.key").read_text().strip()
     assert key in first
     assert key in second
-    assert '"initialSyncStart": "2026-09-01T00:00:00.000Z"' in second
+    assert '"initialSyncStart": "2026-10-01T00:00:00.000Z"' in second
 
 
 def test_given_pypi_unreachable_then_the_cli_gets_a_dead_proxy_and_a_local_pipreqs(
@@ -196,11 +197,19 @@ def test_the_sandbox_syncs_into_its_own_folder_and_leaves_the_project_files_alon
     folder = repository / "tests" / "sandbox_run"
     warehouse = folder / "files" / "warehouse.db"
     assert f"The data landed in {warehouse} (DuckDB" in run.stdout
+    demo = DemoWorld()
     with duckdb.connect(str(warehouse), read_only=True) as database:
         (orders,) = database.execute("SELECT count(*) FROM tester.orders").fetchone()
-    assert orders > 0
+        (deposits,) = database.execute("SELECT count(*) FROM tester.cash_deposit").fetchone()
+        (entries,) = database.execute("SELECT count(*) FROM tester.time_entry").fetchone()
+    assert orders == sum(demo.expected_counts().values()) == 1260  # the demo world's, all of it
+    assert deposits == len(demo.restaurant_guids) * len(demo.business_days()) == 42
+    assert entries == sum(
+        len(demo.labor_candidates(guid, "timeEntries", None, None))
+        for guid in demo.restaurant_guids
+    )
     state = json.loads((folder / "files" / "state.json").read_text())
-    assert len(state["restaurants"]) == 3  # the recorded world's, in the sandbox's state only
+    assert len(state["restaurants"]) == 3  # the demo world's, in the sandbox's state only
     configuration = json.loads((folder / "configuration.json").read_text())
     assert configuration["key"] == (folder / "fernet.key").read_text().strip()
 
