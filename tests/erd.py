@@ -3,7 +3,8 @@
 `python tests/erd.py` (`make erd`) draws Toast_ERD.png, an overview of every table by name, and
 one picture per part under tests/erd/ (PARTS: orders, selections, labor, cash, configuration),
 each table with its keys and the columns analysts use first. `--markdown` prints the table list
-of README.md's Tables created instead, from the registry alone. Everything comes from:
+of README.md's Tables created instead, from the registry alone. It also writes the column
+dictionary, analytics/COLUMNS.md, from the same model (tests/columns.py). Everything comes from:
 
 - the connector's registry (`connector.ALL_TABLES`): names, primary keys and foreign keys. A
   table's `foreign_keys` are ids its ancestors pass down under their `context_key`
@@ -1136,6 +1137,10 @@ def main() -> None:
         model = build_model(warehouse_columns(warehouse))
     for path in draw(model):
         print(f"Wrote {path.relative_to(ROOT)}")
+    from tests import columns  # the column dictionary, from the same model
+
+    if columns.SPEC_DIR.is_dir():
+        print(f"Wrote {columns.write(model).relative_to(ROOT)}")
     print(f"{len(model['tables'])} tables, model sha256 {model_sha256(model)}")
 
 
