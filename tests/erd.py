@@ -83,6 +83,11 @@ LOOKUPS = {
     "employee_reference_id": "employee",
     "job_reference_id": "job",
     "cash_drawer_id": "cash_drawer",
+    "other_payment_id": "alternate_payment_types",  # a payment of type OTHER
+    "void_reason_id": "void_reason",
+    "void_info_void_reason_id": "void_reason",
+    "payout_reason_id": "payout_reason",
+    "no_sale_reason_id": "no_sale_reason",
 }
 
 # The columns a box shows first, after its keys and lookups, most used first (fnmatch patterns
@@ -955,7 +960,7 @@ GROUP_TITLES = {
 }
 OVERVIEW_LEFT = ("orders", "cash", "menus")  # the groups on the left; the others under restaurant
 OVERVIEW_INDENT = 20
-OVERVIEW_LANE = 7
+OVERVIEW_LANE = 6
 
 
 @dataclass
@@ -1034,8 +1039,8 @@ def draw_overview(model: Mapping[str, Any], fonts: Fonts) -> Canvas:
     within = [link for link in links if link[0].name not in left_boxes]
     across_targets = list(dict.fromkeys(target for _, _, target in across))
     bus_x = left_edge + 12  # restaurant_id of every group
-    gap_lanes = {n: bus_x + 14 + i * OVERVIEW_LANE for i, n in enumerate(across_targets)}
-    right_x = bus_x + 14 + len(across_targets) * OVERVIEW_LANE + 12
+    gap_lanes = {n: bus_x + 8 + i * OVERVIEW_LANE for i, n in enumerate(across_targets)}
+    right_x = bus_x + 8 + len(across_targets) * OVERVIEW_LANE + 6
 
     restaurant = boxes[connector.RESTAURANT.name]
     restaurant.x, restaurant.y = right_x, 0
