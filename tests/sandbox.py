@@ -315,11 +315,19 @@ def row_counts() -> list[tuple[str, int, int]]:
                 "WHERE table_schema = 'tester' ORDER BY table_name"
             ).fetchall()
         ]
+        flagged = {
+            name
+            for (name,) in database.execute(
+                "SELECT table_name FROM information_schema.columns "
+                "WHERE table_schema = 'tester' AND column_name = '_fivetran_deleted'"
+            ).fetchall()
+        }
         counts = []
         for table in tables:
+            deleted_flag = "_fivetran_deleted" if table in flagged else "false"  # none deleted yet
             live, deleted = database.execute(
-                "SELECT count(*) FILTER (WHERE NOT coalesce(_fivetran_deleted, false)), "
-                f'count(*) FILTER (WHERE _fivetran_deleted) FROM tester."{table}"'
+                f"SELECT count(*) FILTER (WHERE NOT coalesce({deleted_flag}, false)), "
+                f'count(*) FILTER (WHERE {deleted_flag}) FROM tester."{table}"'
             ).fetchone()
             counts.append((table, live, deleted))
     return counts
