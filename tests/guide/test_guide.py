@@ -1,5 +1,5 @@
-"""Every SQL block of analytics/ANALYST_GUIDE.md, run on a warehouse synced from the recorded world and
-compared with values computed here from Toast's JSON (the same data the sandbox serves).
+"""Every SQL block of analytics/ANALYST_GUIDE.md, run on a warehouse synced from the recorded
+world and compared with values computed here from Toast's JSON (the same data the sandbox serves).
 
 The expectations read the world's JSON directly, with Toast's definitions of each amount
 (orders.yaml, labor.yaml); they never run SQL. A guide block without an expectation fails.
