@@ -20,3 +20,5 @@ WHERE NOT o._fivetran_deleted
   AND NOT coalesce(o.voided, FALSE)
   AND NOT c._fivetran_deleted
   AND NOT coalesce(c.voided, FALSE)
+  -- the check as the order's latest version wrote it (older versions' rows are stale)
+  AND c.order_modified_date = o.modified_date

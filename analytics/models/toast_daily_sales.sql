@@ -43,6 +43,7 @@ charges AS (
     FROM toast_checks AS k
     JOIN orders_check_applied_service_charge AS sc ON sc.orders_check_id = k.check_id
     WHERE NOT sc._fivetran_deleted
+      AND sc.order_modified_date = k.order_modified_date
     GROUP BY k.restaurant_id, k.business_date
 ),
 tips AS (
@@ -63,6 +64,8 @@ voids AS (
     WHERE NOT o._fivetran_deleted
       AND NOT c._fivetran_deleted
       AND NOT s._fivetran_deleted
+      AND c.order_modified_date = o.modified_date
+      AND s.order_modified_date = o.modified_date
       AND (coalesce(o.voided, FALSE) OR coalesce(c.voided, FALSE) OR coalesce(s.voided, FALSE))
     GROUP BY o.restaurant_id, o.business_date
 )

@@ -19,6 +19,8 @@ JOIN orders_check_selection AS s ON s.orders_check_id = k.check_id
 JOIN orders_check_selection_applied_discount AS d ON d.orders_check_selection_id = s.id
 LEFT JOIN discounts AS cfg ON cfg.id = d.discount_id AND cfg.restaurant_id = k.restaurant_id
 WHERE NOT s._fivetran_deleted
+  AND s.order_modified_date = k.order_modified_date
+  AND d.order_modified_date = k.order_modified_date
   AND NOT coalesce(s.voided, FALSE)
   AND NOT d._fivetran_deleted
   AND coalesce(d.processing_state, '') NOT IN ('VOID', 'PENDING_VOID')
@@ -38,4 +40,5 @@ FROM toast_checks AS k
 JOIN orders_check_applied_discount AS d ON d.orders_check_id = k.check_id
 LEFT JOIN discounts AS cfg ON cfg.id = d.discount_id AND cfg.restaurant_id = k.restaurant_id
 WHERE NOT d._fivetran_deleted
+  AND d.order_modified_date = k.order_modified_date
   AND coalesce(d.processing_state, '') NOT IN ('VOID', 'PENDING_VOID')

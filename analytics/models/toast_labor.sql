@@ -11,7 +11,9 @@ WITH breaks AS (
         sum(CASE WHEN b.paid THEN 0 ELSE date_diff('second', b.in_date, b.out_date) END)
             / 3600.0 AS unpaid_break_hours
     FROM break AS b
+    JOIN time_entry AS te ON te.id = b.time_entry_id
     WHERE NOT b._fivetran_deleted
+      AND b.time_entry_modified_date = te.modified_date  -- the entry's latest version
       AND NOT coalesce(b.missed, FALSE)
       AND b.out_date IS NOT NULL
     GROUP BY b.time_entry_id

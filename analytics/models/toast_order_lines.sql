@@ -40,4 +40,5 @@ LEFT JOIN dining_option AS d
 LEFT JOIN revenue_center AS rc
     ON rc.id = k.revenue_center_id AND rc.restaurant_id = k.restaurant_id
 WHERE NOT s._fivetran_deleted
+  AND s.order_modified_date = k.order_modified_date
   AND NOT coalesce(s.voided, FALSE)

@@ -13,6 +13,8 @@ WITH live_link AS (
     WHERE NOT link._fivetran_deleted
       AND NOT c._fivetran_deleted
       AND NOT o._fivetran_deleted
+      AND link.order_modified_date = o.modified_date
+      AND c.order_modified_date = o.modified_date
     GROUP BY link.payment_id
 )
 SELECT

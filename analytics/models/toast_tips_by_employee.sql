@@ -12,6 +12,7 @@ WITH parts AS (
     FROM toast_checks AS k
     JOIN orders_check_applied_service_charge AS sc ON sc.orders_check_id = k.check_id
     WHERE NOT sc._fivetran_deleted AND sc.gratuity
+        AND sc.order_modified_date = k.order_modified_date
     UNION ALL
     SELECT restaurant_id, business_date, employee_reference_id, 0, 0,
         coalesce(declared_cash_tips, 0)

@@ -11,6 +11,7 @@ trigger and combo discounts, gratuities, refunds and voided payments at random).
 
 from __future__ import annotations
 
+import shutil
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -343,3 +344,23 @@ def test_bigquery_gets_timestamp_diff_for_break_hours() -> None:
     labor = next(s for s in models.render("bigquery") if "toast_labor" in s.split("AS", 1)[0])
     assert "TIMESTAMP_DIFF(" in labor
     assert "DATE_DIFF(" not in labor
+
+
+def test_a_stale_child_beyond_the_ledgers_reach_is_left_out(
+    warehouses: dict, tmp_path: Path
+) -> None:
+    """A selection removed from an order more than the ledger's 90 days after its last edit stays
+    live in the warehouse; its order_modified_date (an older version of the order) shows it."""
+    path, world = warehouses["traps"]
+    stale = tmp_path / "stale.db"
+    shutil.copy(path, stale)
+    with duckdb.connect(str(stale)) as db:
+        db.execute(
+            "INSERT INTO tester.orders_check_selection SELECT * REPLACE ("
+            "'5e0000ff-0001-4000-8000-000000000255' AS id, "
+            "order_modified_date - INTERVAL 100 DAY AS order_modified_date) "
+            "FROM tester.orders_check_selection WHERE id = ?",
+            [g("5e", 1)],
+        )
+    assert_rows(select(stale, "toast_order_lines"), oracle.order_lines(world), "toast_order_lines")
+    assert_rows(select(stale, "toast_daily_sales"), oracle.daily_sales(world), "toast_daily_sales")
