@@ -364,3 +364,40 @@ def test_a_stale_child_beyond_the_ledgers_reach_is_left_out(
         )
     assert_rows(select(stale, "toast_order_lines"), oracle.order_lines(world), "toast_order_lines")
     assert_rows(select(stale, "toast_daily_sales"), oracle.daily_sales(world), "toast_daily_sales")
+
+
+NET_SALES_FROM_LINES = """
+SELECT d.restaurant_id, d.business_date, d.net_sales,
+       round(coalesce(sum(l.net_amount) FILTER (WHERE l.in_net_sales), 0) + d.service_charges, 2)
+FROM tester.toast_daily_sales AS d
+LEFT JOIN tester.toast_order_lines AS l USING (restaurant_id, business_date)
+GROUP BY d.restaurant_id, d.business_date, d.net_sales, d.service_charges
+"""
+
+
+@pytest.mark.parametrize("world_name", ["traps", "generated"])
+def test_net_sales_is_the_lines_plus_service_charges_where_checks_are_consistent(
+    world_name: str, warehouses: dict
+) -> None:
+    path, world = warehouses[world_name]
+    with duckdb.connect(str(path), read_only=True) as db:
+        days = {
+            (r, d): (net, lines)
+            for r, d, net, lines in db.execute(NET_SALES_FROM_LINES).fetchall()
+        }
+    consistent = oracle.consistent_days(world)
+    assert len(consistent & set(days)) >= 8
+    assert [(k, days[k]) for k in consistent if days[k][0] != pytest.approx(days[k][1])] == []
+
+
+def test_an_inconsistent_check_net_sales_follow_its_amount(warehouses: dict) -> None:
+    """The check's amount is $3.00 below its selection: net sales follow amount (Toast's
+    reports do), the lines keep the selection's price."""
+    path, world = warehouses["traps"]
+    assert INCONSISTENT_DAY not in oracle.consistent_days(world)
+    with duckdb.connect(str(path), read_only=True) as db:
+        days = {
+            (r, d): (net, lines)
+            for r, d, net, lines in db.execute(NET_SALES_FROM_LINES).fetchall()
+        }
+    assert days[INCONSISTENT_DAY] == (17.0, 20.0)
