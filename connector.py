@@ -237,8 +237,9 @@ class Table:
         link_column: column for "link" and "scalar" keys.
         unprefixed: nested objects flattened without a prefix (restaurant `general`).
         whole: nested objects kept whole as JSON (maps keyed by ids would make a column per id).
-        carries: columns of this table's row (name -> type) that every row below it carries
-            too, so that they can be filtered without joining up to it (not part of any key).
+        carries: columns every row below this table's row carries too (column name ->
+            `Carried`: which field of this row, of which type), so that rows can be filtered or
+            checked without joining up to it (not part of any key).
     """
 
     name: str
@@ -251,12 +252,25 @@ class Table:
     link_column: str | None = None
     unprefixed: tuple[str, ...] = ()
     whole: tuple[str, ...] = ()
-    carries: Mapping[str, str] = field(default_factory=dict)
+    carries: Mapping[str, Carried] = field(default_factory=dict)
 
     @functools.cached_property
     def not_flattened(self) -> frozenset[str]:
         """Fields `build_row` does not flatten: the child lists and the objects kept whole."""
         return frozenset([*(child.source for child in self.children), *self.whole])
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A field of a parent row that the rows below it carry, under a column name of their own."""
+
+    source: str  # the field of the carrying table's row
+    kind: str  # its declared type
+
+
+def _carry(kind: str, *names: str) -> dict[str, Carried]:
+    """`names` carried under their own names, declared as `kind`."""
+    return {name: Carried(name, kind) for name in names}
 
 
 @dataclass(frozen=True)
@@ -543,8 +557,15 @@ ORDERS = Table(
     foreign_keys=("restaurantId",),
     context_key="ordersId",
     # Every check, selection, modifier, tax, discount, charge and payment of an order says which
-    # restaurant and business date it belongs to: sales questions filter on both.
-    carries={"restaurantId": _STRING, "businessDate": _INT},
+    # restaurant and business date it belongs to: sales questions filter on both. It also says
+    # which version of the order it was written with: a child removed from the order after the
+    # delete ledger's reach (Ledger) keeps an older `order_modified_date` than the order's
+    # `modified_date`, so SQL finds it at any age (README, Deleted rows).
+    carries={
+        **_carry(_STRING, "restaurantId"),
+        **_carry(_INT, "businessDate"),
+        "orderModifiedDate": Carried("modifiedDate", _TS),
+    },
     columns={
         **_EXTERNAL_REFERENCE,
         **_AUDITED,
@@ -655,6 +676,8 @@ TIME_ENTRY = Table(
     primary_key=("id",),
     foreign_keys=("restaurantId",),
     context_key="timeEntryId",
+    # A break says which version of its time entry it was written with (as an order's children).
+    carries={"timeEntryModifiedDate": Carried("modifiedDate", _TS)},
     columns={
         **_EXTERNAL_REFERENCE,
         **_AUDITED,
@@ -1259,7 +1282,8 @@ def _carried_columns(roots: Iterable[Table]) -> dict[str, dict[str, str]]:
         for table in iter_tables(root):
             for child in table.children:
                 if child.table is not None and (table.carries or table.name in carried):
-                    inherited = {**carried.get(table.name, {}), **table.carries}
+                    own = {name: carry.kind for name, carry in table.carries.items()}
+                    inherited = {**carried.get(table.name, {}), **own}
                     carried[child.table.name] = {**carried.get(child.table.name, {}), **inherited}
     return carried
 
@@ -2343,7 +2367,10 @@ def explode(
         return
     child_context = {**context, table.context_key: row["id"]} if table.context_key else context
     if table.carries:
-        carried = {**(carried or {}), **{name: row.get(name) for name in table.carries}}
+        carried = {
+            **(carried or {}),
+            **{name: row.get(carry.source) for name, carry in table.carries.items()},
+        }
     for child in table.children:
         child_table = child.table or table
         for count, item in _occurrences(child_table, record.get(child.source) or ()):

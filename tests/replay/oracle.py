@@ -211,7 +211,8 @@ PARENT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 # Every table an order's children land in (all but `orders`): the tables the denormalising
-# switch of `expected_warehouse` gives `restaurant_id` and `business_date`.
+# switch of `expected_warehouse` gives `restaurant_id`, `business_date` and the order's version
+# `order_modified_date` (the order's `modifiedDate` when the row was written).
 ORDER_CHILD_TABLES = frozenset(
     {
         "orders_check",
@@ -502,7 +503,9 @@ def expected_warehouse(
         deleted_order_children: every row under an order Toast flags deleted ends deleted too
             (the connector does: Emitter; off: only the objects Toast flags).
         denormalised_order_children: every table in ORDER_CHILD_TABLES carries the order's
-            `restaurant_id` and `business_date` (the connector does: `Table.carries`).
+            `restaurant_id`, `business_date` and `modifiedDate` (as `order_modified_date`), and
+            every break its time entry's `modifiedDate` (as `time_entry_modified_date`): the
+            connector does, `Table.carries`.
     """
     expected = Expected()
     synced = _synced_restaurants(world, restaurants)
@@ -607,8 +610,14 @@ def _labor(walk: _Walk, world: World, start: datetime, now: datetime, horizon: t
         # includeMissedBreaks=true: all of them; a deleted time entry's breaks end deleted with
         # it, as an order's children do (the same switch).
         gone = walk.deleted_order_children and _flagged(entry)
+        version = (
+            {"time_entry_modified_date": _expected_value("modifiedDate", entry["modifiedDate"])}
+            if walk.denormalised_order_children
+            else {}
+        )
         for pause in entry.get("breaks") or ():
-            _put(walk, "break", {**flatten(pause), "time_entry_id": entry["guid"]}, gone)
+            values = {**flatten(pause), "time_entry_id": entry["guid"], **version}
+            _put(walk, "break", values, gone)
 
 
 def _flagged(obj: Mapping[str, Any]) -> bool:
@@ -648,7 +657,11 @@ class _OrderRows:
         # The planned semantics, behind their switches (see `expected_warehouse`).
         self.cascade = walk.deleted_order_children and self.deleted
         self.denormalised = (
-            {"restaurant_id": walk.restaurant, "business_date": order.get("businessDate")}
+            {
+                "restaurant_id": walk.restaurant,
+                "business_date": order.get("businessDate"),
+                "order_modified_date": _expected_value("modifiedDate", order["modifiedDate"]),
+            }
             if walk.denormalised_order_children
             else {}
         )

@@ -1,5 +1,7 @@
 """Every table under `orders` carries the order's `restaurant_id` and `business_date`, so sales
-questions filter without joining up three levels, and a row's keys stay what they were."""
+questions filter without joining up three levels, and the order's version (`modified_date`, as
+`order_modified_date`), so a child the order no longer has is found in SQL; a break carries its
+time entry's as `time_entry_modified_date`. A row's keys stay what they were."""
 
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ def test_every_table_under_orders_carries_the_orders_restaurant_and_business_dat
     synced: SyncResult,
 ) -> None:
     warehouse = synced.warehouse
-    assert {table for table, _, _ in UP} == set(connector._CARRIED_COLUMNS)
+    assert {table for table, _, _ in UP} | {"break"} == set(connector._CARRIED_COLUMNS)
     for table, parent_id, parent in UP:
         columns = warehouse.columns(table)
         assert (columns["restaurant_id"], columns["business_date"]) == ("VARCHAR", "INTEGER")
@@ -74,6 +76,27 @@ def test_every_table_under_orders_carries_the_orders_restaurant_and_business_dat
         "SELECT count(*) FROM tester.orders WHERE restaurant_id IS NULL OR business_date IS NULL"
     )
     assert orders == [(0,)]
+
+
+def test_every_row_under_an_order_or_a_time_entry_carries_its_version(
+    synced: SyncResult,
+) -> None:
+    """Each row's version is its parent's (the order's `modified_date` one level up, the
+    parent's `order_modified_date` further down): a timestamp, never null, on every row of a
+    complete sync, where nothing is stale."""
+    warehouse = synced.warehouse
+    ups = [(*up, "order_modified_date") for up in UP]
+    ups.append(("break", "time_entry_id", "time_entry", "time_entry_modified_date"))
+    for table, parent_id, parent, version in ups:
+        assert warehouse.columns(table)[version] == "TIMESTAMP WITH TIME ZONE", table
+        of_parent = "modified_date" if parent in ("orders", "time_entry") else version
+        rows = warehouse.query(
+            f'SELECT c.{version}, p.{of_parent} FROM tester."{table}" c '
+            f'JOIN tester."{parent}" p ON p.id = c.{parent_id}'
+        )
+        assert rows, table
+        assert all(row[0] == row[1] and row[0] is not None for row in rows), table
+        assert warehouse.query(f'SELECT count(*) FROM tester."{table}"') == [(len(rows),)], table
 
 
 def test_carried_columns_are_no_part_of_any_key() -> None:

@@ -161,9 +161,29 @@ def test_foreign_keys_follow_the_json_nesting() -> None:
         "paymentId": "p-1",
         "restaurantId": "r-1",  # carried down from the order (Table.carries)
         "businessDate": 20260901,
+        "orderModifiedDate": datetime(2026, 9, 2, 10, tzinfo=timezone.utc),  # its version
     }
     assert rows["orders_check_applied_discount_trigger"]["ordersCheckAppliedDiscountId"] == "d-1"
     assert rows["orders_check_applied_discount_combo_item"]["guid"] == "mi-1"
+
+
+def test_a_carried_column_takes_its_own_name_and_an_own_field_of_that_name_wins() -> None:
+    """The order's `modifiedDate` reaches every row below it as `orderModifiedDate` (a check's
+    own `modifiedDate` stays the check's), a time entry's reaches its breaks."""
+    order = an_order()
+    order["checks"][0]["modifiedDate"] = "2026-09-01T12:00:00.000+0000"
+    version = datetime(2026, 9, 2, 10, tzinfo=timezone.utc)
+    rows = explode_order(order)
+    assert {table for table, row in rows if row.get("orderModifiedDate") == version} == (
+        {table for table, _ in rows} - {"orders"}
+    )
+    check = dict(rows)["orders_check"]
+    assert check["modifiedDate"] == datetime(2026, 9, 1, 12, tzinfo=timezone.utc)
+    assert "orderModifiedDate" not in dict(rows)["orders"]
+    entry = {"guid": "t-1", "modifiedDate": "2026-09-03T08:00:00.000+0000", "breaks": [{}]}
+    (_, entry_row), (table, pause) = c.explode(c.TIME_ENTRY, entry, {"restaurantId": "r-1"})
+    assert (table.name, pause["timeEntryModifiedDate"]) == ("break", entry_row["modifiedDate"])
+    assert "timeEntryModifiedDate" not in entry_row
 
 
 def test_null_guid_taxes_get_distinct_deterministic_keys() -> None:
