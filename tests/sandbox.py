@@ -17,7 +17,8 @@ is a clean full sync:
 4. run `.venv/bin/fivetran debug tests/sandbox_run`, showing its output (kept whole in
    tests/sandbox_run/debug.log): the warehouse and the state land in tests/sandbox_run/files/;
 5. stop the server and print where the data landed, how to query it, and the live and
-   soft-deleted rows per table.
+   soft-deleted rows per table;
+6. apply the analytics models (analytics/models.py) as views and print two queries on them.
 
 The exit status is the CLI's: non-zero when the sync failed.
 """
@@ -43,6 +44,7 @@ from pathlib import Path
 import duckdb
 from cryptography.fernet import Fernet
 
+from analytics import models
 from tests.fake_toast import FakeToast
 from tests.fake_toast.demo import DemoWorld
 
@@ -66,6 +68,15 @@ SHOWN_LINE_CHARACTERS = 180
 EXAMPLE_QUERY = (
     "SELECT id, business_date, display_number, voided, _fivetran_deleted "
     "FROM tester.orders ORDER BY business_date, id"
+)
+GUIDE = ROOT / "analytics" / "ANALYST_GUIDE.md"
+# Two first questions on the models: each restaurant's days, and the best-selling items.
+MODEL_QUERIES = (
+    "SELECT restaurant_id, business_date, orders, guests, net_sales, tips, voided_amount "
+    "FROM tester.toast_daily_sales ORDER BY restaurant_id, business_date LIMIT 5",
+    "SELECT item_name, sales_category_name, sum(quantity) AS quantity, "
+    "round(sum(net_amount), 2) AS net_sales FROM tester.toast_order_lines WHERE in_net_sales "
+    "GROUP BY ALL ORDER BY net_sales DESC LIMIT 5",
 )
 # The SDK's requirements check (pipreqs) says this when it cannot look packages up (sdk_notes §4).
 REMOVE_ADVICE = "Remove them from requirements.txt"
@@ -363,6 +374,21 @@ def print_where_the_data_is() -> None:
     print(f"{f'{len(counts)} tables':<{width}}  {total_live:>9}  {total_deleted:>12}")
 
 
+def apply_models() -> None:
+    """Apply the analytics models (analytics/models.py) to the warehouse as views in schema
+    tester, print two example queries on them, and point at the guide and the models."""
+    with duckdb.connect(str(WAREHOUSE)) as database:
+        views = models.apply(database, "tester")
+        print(f"\nThe analytics models, applied as views in schema tester: {', '.join(views)}.")
+        for query in MODEL_QUERIES:
+            print(f"\n{query}")
+            database.sql(query).show()
+    print(f"Next: the analyst guide, {shown(GUIDE)}; the models, {shown(models.MODELS_DIR)}/")
+    print(
+        f"(apply them again: python analytics/models.py apply {shown(WAREHOUSE)} --schema tester)."
+    )
+
+
 def sync() -> int:
     """Steps 2 to 5 of the module docstring; returns the CLI's exit status."""
     world = DemoWorld()
@@ -398,6 +424,7 @@ def sync() -> int:
             "lacks cryptography (README.md, Running against Toast)."
         )
     print_where_the_data_is()
+    apply_models()
     return 0
 
 

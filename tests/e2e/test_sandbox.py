@@ -166,6 +166,7 @@ def _copy_repository(target: Path) -> Path:
         shutil.copy2(ROOT / name, target / name)
     ignored = shutil.ignore_patterns("sandbox_run", "__pycache__", ".pytest_cache")
     shutil.copytree(ROOT / "tests", target / "tests", ignore=ignored)
+    shutil.copytree(ROOT / "analytics", target / "analytics", ignore=ignored)
     return target
 
 
@@ -220,3 +221,10 @@ def test_the_sandbox_syncs_into_its_own_folder_and_leaves_the_project_files_alon
     )
     assert query.returncode == 0, query.stderr
     assert re.search(r"display_number", query.stdout)
+
+    # Then the models, applied as views, with two queries on them and where to read on.
+    assert "toast_daily_sales" in run.stdout
+    assert "analytics/ANALYST_GUIDE.md" in run.stdout.splitlines()[-2]
+    with duckdb.connect(str(warehouse), read_only=True) as database:
+        (orders,) = database.execute("SELECT sum(orders) FROM tester.toast_daily_sales").fetchone()
+    assert 0 < orders <= 1260
