@@ -3,7 +3,8 @@
 `python tests/erd.py` (`make erd`) draws Toast_ERD.png, an overview of every table by name, and
 one picture per part under tests/erd/ (PARTS: orders, selections, labor, cash, configuration),
 each table with its keys and the columns analysts use first. `--markdown` prints the table list
-of README.md's Tables created instead, from the registry alone. Everything comes from:
+of README.md's Tables created instead, from the registry alone. It also writes the column
+dictionary, analytics/COLUMNS.md, from the same model (tests/columns.py). Everything comes from:
 
 - the connector's registry (`connector.ALL_TABLES`): names, primary keys and foreign keys. A
   table's `foreign_keys` are ids its ancestors pass down under their `context_key`
@@ -82,6 +83,11 @@ LOOKUPS = {
     "employee_reference_id": "employee",
     "job_reference_id": "job",
     "cash_drawer_id": "cash_drawer",
+    "other_payment_id": "alternate_payment_types",  # a payment of type OTHER
+    "void_reason_id": "void_reason",
+    "void_info_void_reason_id": "void_reason",
+    "payout_reason_id": "payout_reason",
+    "no_sale_reason_id": "no_sale_reason",
 }
 
 # The columns a box shows first, after its keys and lookups, most used first (fnmatch patterns
@@ -954,7 +960,7 @@ GROUP_TITLES = {
 }
 OVERVIEW_LEFT = ("orders", "cash", "menus")  # the groups on the left; the others under restaurant
 OVERVIEW_INDENT = 20
-OVERVIEW_LANE = 7
+OVERVIEW_LANE = 6
 
 
 @dataclass
@@ -1033,8 +1039,8 @@ def draw_overview(model: Mapping[str, Any], fonts: Fonts) -> Canvas:
     within = [link for link in links if link[0].name not in left_boxes]
     across_targets = list(dict.fromkeys(target for _, _, target in across))
     bus_x = left_edge + 12  # restaurant_id of every group
-    gap_lanes = {n: bus_x + 14 + i * OVERVIEW_LANE for i, n in enumerate(across_targets)}
-    right_x = bus_x + 14 + len(across_targets) * OVERVIEW_LANE + 12
+    gap_lanes = {n: bus_x + 8 + i * OVERVIEW_LANE for i, n in enumerate(across_targets)}
+    right_x = bus_x + 8 + len(across_targets) * OVERVIEW_LANE + 6
 
     restaurant = boxes[connector.RESTAURANT.name]
     restaurant.x, restaurant.y = right_x, 0
@@ -1136,6 +1142,10 @@ def main() -> None:
         model = build_model(warehouse_columns(warehouse))
     for path in draw(model):
         print(f"Wrote {path.relative_to(ROOT)}")
+    from tests import columns  # the column dictionary, from the same model
+
+    if columns.SPEC_DIR.is_dir():
+        print(f"Wrote {columns.write(model).relative_to(ROOT)}")
     print(f"{len(model['tables'])} tables, model sha256 {model_sha256(model)}")
 
 

@@ -1,4 +1,4 @@
-"""The sandbox: `fivetran debug` syncs the recorded Toast world from a local fake Toast server.
+"""The sandbox: `fivetran debug` syncs the demo Toast world from a local fake Toast server.
 
 Run it as `bash tests/sandbox.sh` (which prepares .venv first) or, with .venv ready, as
 `.venv/bin/python -m tests.sandbox` from the repository root. Everything it writes lives in its
@@ -9,14 +9,16 @@ is a clean full sync:
 1. refresh tests/sandbox_run/: copy connector.py and requirements.txt into it and delete its
    files/ (the last run's warehouse and state); a files/ left in the repository root by an
    older sandbox (files/sandbox-marker.json) is removed if it is still that sandbox's own;
-2. serve the recorded world (tests/fake_toast) on a free 127.0.0.1 port, in this process;
+2. serve the demo world (tests/fake_toast/demo.py: 3 restaurants x 14 business days whose
+   sales, labor and cash share days and people) on a free 127.0.0.1 port, in this process;
 3. write tests/sandbox_run/configuration.json: the fake's sandbox credentials, its URL as
-   `domain`, initialSyncStart 2026-09-01 and the Fernet key kept in tests/sandbox_run/fernet.key
+   `domain`, initialSyncStart 2026-10-01 and the Fernet key kept in tests/sandbox_run/fernet.key
    (made once, so a later `fivetran debug tests/sandbox_run` can decrypt the cached token);
 4. run `.venv/bin/fivetran debug tests/sandbox_run`, showing its output (kept whole in
    tests/sandbox_run/debug.log): the warehouse and the state land in tests/sandbox_run/files/;
 5. stop the server and print where the data landed, how to query it, and the live and
-   soft-deleted rows per table.
+   soft-deleted rows per table;
+6. apply the analytics models (analytics/models.py) as views and print two queries on them.
 
 The exit status is the CLI's: non-zero when the sync failed.
 """
@@ -42,7 +44,9 @@ from pathlib import Path
 import duckdb
 from cryptography.fernet import Fernet
 
-from tests.fake_toast import FakeToast, World
+from analytics import models
+from tests.fake_toast import FakeToast
+from tests.fake_toast.demo import DemoWorld
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "tests" / "sandbox_run"  # the sandbox's own project directory (gitignored)
@@ -52,7 +56,9 @@ STATE = FOLDER / "files" / "state.json"
 CONFIGURATION = FOLDER / "configuration.json"
 KEY_FILE = FOLDER / "fernet.key"
 LOG = FOLDER / "debug.log"
-INITIAL_SYNC_START = "2026-09-01T00:00:00.000Z"  # the recorded world starts in September 2026
+# Days before the demo world's first (2026-10-05): a later start would miss its first orders, an
+# earlier one adds two cash requests per restaurant and day to every run.
+INITIAL_SYNC_START = "2026-10-01T00:00:00.000Z"
 VENV_BIN = Path(sys.executable).parent
 FIVETRAN = VENV_BIN / "fivetran"
 # A closed port on this machine: look-ups sent through it fail at once instead of hanging.
@@ -62,6 +68,15 @@ SHOWN_LINE_CHARACTERS = 180
 EXAMPLE_QUERY = (
     "SELECT id, business_date, display_number, voided, _fivetran_deleted "
     "FROM tester.orders ORDER BY business_date, id"
+)
+GUIDE = ROOT / "analytics" / "ANALYST_GUIDE.md"
+# Two first questions on the models: each restaurant's days, and the best-selling items.
+MODEL_QUERIES = (
+    "SELECT restaurant_id, business_date, orders, guests, net_sales, tips, voided_amount "
+    "FROM tester.toast_daily_sales ORDER BY restaurant_id, business_date LIMIT 5",
+    "SELECT item_name, sales_category_name, sum(quantity) AS quantity, "
+    "round(sum(net_amount), 2) AS net_sales FROM tester.toast_order_lines WHERE in_net_sales "
+    "GROUP BY ALL ORDER BY net_sales DESC LIMIT 5",
 )
 # The SDK's requirements check (pipreqs) says this when it cannot look packages up (sdk_notes §4).
 REMOVE_ADVICE = "Remove them from requirements.txt"
@@ -320,11 +335,19 @@ def row_counts() -> list[tuple[str, int, int]]:
                 "WHERE table_schema = 'tester' ORDER BY table_name"
             ).fetchall()
         ]
+        flagged = {
+            name
+            for (name,) in database.execute(
+                "SELECT table_name FROM information_schema.columns "
+                "WHERE table_schema = 'tester' AND column_name = '_fivetran_deleted'"
+            ).fetchall()
+        }
         counts = []
         for table in tables:
+            deleted_flag = "_fivetran_deleted" if table in flagged else "false"  # none deleted yet
             live, deleted = database.execute(
-                "SELECT count(*) FILTER (WHERE NOT coalesce(_fivetran_deleted, false)), "
-                f'count(*) FILTER (WHERE _fivetran_deleted) FROM tester."{table}"'
+                f"SELECT count(*) FILTER (WHERE NOT coalesce({deleted_flag}, false)), "
+                f'count(*) FILTER (WHERE {deleted_flag}) FROM tester."{table}"'
             ).fetchone()
             counts.append((table, live, deleted))
     return counts
@@ -360,15 +383,31 @@ def print_where_the_data_is() -> None:
     print(f"{f'{len(counts)} tables':<{width}}  {total_live:>9}  {total_deleted:>12}")
 
 
+def apply_models() -> None:
+    """Apply the analytics models (analytics/models.py) to the warehouse as views in schema
+    tester, print two example queries on them, and point at the guide and the models."""
+    with duckdb.connect(str(WAREHOUSE)) as database:
+        views = models.apply(database, "tester")
+        print(f"\nThe analytics models, applied as views in schema tester: {', '.join(views)}.")
+        for query in MODEL_QUERIES:
+            print(f"\n{query}")
+            database.sql(query).show()
+    print(f"Next: the analyst guide, {shown(GUIDE)}; the models, {shown(models.MODELS_DIR)}/")
+    print(
+        f"(apply them again: python analytics/models.py apply {shown(WAREHOUSE)} --schema tester)."
+    )
+
+
 def sync() -> int:
     """Steps 2 to 5 of the module docstring; returns the CLI's exit status."""
-    world = World.load()
+    world = DemoWorld()
     network = Network.probe()
     with FakeToast(world) as server, tempfile.TemporaryDirectory() as shims:
         write_configuration(server.base_url, server.client_id, server.client_secret)
+        days = world.business_days()
         print(
-            f"Fake Toast API:   {server.base_url} (the recorded world: "
-            f"{len(world.restaurants)} restaurants, September to November 2026)"
+            f"Fake Toast API:   {server.base_url} (the demo world: {len(world.restaurants)} "
+            f"restaurants, {world.orders_per_day} orders a day from {days[0]} to {days[-1]})"
         )
         print(f"Sandbox project:  {shown(FOLDER)}/ (its own warehouse, state and keys)")
         print(f"Configuration:    {shown(CONFIGURATION)} (Fernet key in {shown(KEY_FILE)})")
@@ -394,6 +433,7 @@ def sync() -> int:
             "lacks cryptography (README.md, Running against Toast)."
         )
     print_where_the_data_is()
+    apply_models()
     return 0
 
 

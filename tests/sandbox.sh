@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The sandbox command: makes .venv if needed and installs the test requirements (as
-# tests/run.sh does), then syncs the recorded Toast world from a local fake server with the
+# tests/run.sh does), then syncs the demo Toast world from a local fake server with the
 # real `fivetran debug` (see tests/sandbox.py). Everything it writes stays in tests/sandbox_run/
 # (the warehouse in tests/sandbox_run/files/warehouse.db), never in the project's files/.
 set -euo pipefail

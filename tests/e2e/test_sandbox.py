@@ -21,6 +21,7 @@ import pytest
 
 from tests import sandbox
 from tests.conftest import FIXED_NOW, ROOT
+from tests.fake_toast.demo import DemoWorld
 
 SANDBOX_TIMEOUT_SECONDS = 240
 
@@ -125,7 +126,7 @@ def test_the_fernet_key_is_made_once_and_kept(root: Path) -> None:
     key = (folder / "fernet.key").read_text().strip()
     assert key in first
     assert key in second
-    assert '"initialSyncStart": "2026-09-01T00:00:00.000Z"' in second
+    assert '"initialSyncStart": "2026-10-01T00:00:00.000Z"' in second
 
 
 def test_given_pypi_unreachable_then_the_cli_gets_a_dead_proxy_and_a_local_pipreqs(
@@ -166,6 +167,7 @@ def _copy_repository(target: Path) -> Path:
         shutil.copy2(ROOT / name, target / name)
     ignored = shutil.ignore_patterns("sandbox_run", "__pycache__", ".pytest_cache")
     shutil.copytree(ROOT / "tests", target / "tests", ignore=ignored)
+    shutil.copytree(ROOT / "analytics", target / "analytics", ignore=ignored)
     return target
 
 
@@ -200,13 +202,21 @@ def test_the_sandbox_syncs_into_its_own_folder_and_leaves_the_project_files_alon
     folder = repository / "tests" / "sandbox_run"
     warehouse = folder / "files" / "warehouse.db"
     assert f"The data landed in {warehouse} (DuckDB" in run.stdout
+    demo = DemoWorld()
     with duckdb.connect(str(warehouse), read_only=True) as database:
         (orders,) = database.execute("SELECT count(*) FROM tester.orders").fetchone()
-    assert orders > 0
+        (deposits,) = database.execute("SELECT count(*) FROM tester.cash_deposit").fetchone()
+        (entries,) = database.execute("SELECT count(*) FROM tester.time_entry").fetchone()
+    assert orders == sum(demo.expected_counts().values()) == 1260  # the demo world's, all of it
+    assert deposits == len(demo.restaurant_guids) * len(demo.business_days()) == 42
+    assert entries == sum(
+        len(demo.labor_candidates(guid, "timeEntries", None, None))
+        for guid in demo.restaurant_guids
+    )
     state = json.loads((folder / "files" / "state.json").read_text())
-    assert len(state["restaurants"]) == 3  # the recorded world's, in the sandbox's state only
+    assert len(state["restaurants"]) == 3  # the demo world's, in the sandbox's state only
     cursors = {restaurant["cursor"][:10] for restaurant in state["restaurants"].values()}
-    assert cursors == {FIXED_NOW.date().isoformat()}  # synced to the recorded world's end
+    assert cursors == {FIXED_NOW.date().isoformat()}  # synced on the test's clock
     configuration = json.loads((folder / "configuration.json").read_text())
     assert configuration["key"] == (folder / "fernet.key").read_text().strip()
 
@@ -217,3 +227,10 @@ def test_the_sandbox_syncs_into_its_own_folder_and_leaves_the_project_files_alon
     )
     assert query.returncode == 0, query.stderr
     assert re.search(r"display_number", query.stdout)
+
+    # Then the models, applied as views, with two queries on them and where to read on.
+    assert "toast_daily_sales" in run.stdout
+    assert "analytics/ANALYST_GUIDE.md" in run.stdout.splitlines()[-2]
+    with duckdb.connect(str(warehouse), read_only=True) as database:
+        (orders,) = database.execute("SELECT sum(orders) FROM tester.toast_daily_sales").fetchone()
+    assert 0 < orders <= 1260

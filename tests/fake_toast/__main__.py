@@ -1,7 +1,8 @@
 """Serve the fake Toast API until Ctrl-C or SIGTERM: `python -m tests.fake_toast --port 8123`.
 
 With `--generated`, serve a `GeneratedWorld` (sizes via --restaurants/--days/--orders-per-day)
-instead of the recorded world. For benchmarks (tests/benchmark.py): `--stats-file` writes what the
+instead of the recorded world; with `--demo`, the sandbox's demo world (tests/fake_toast/demo.py).
+For benchmarks (tests/benchmark.py): `--stats-file` writes what the
 server saw (requests per endpoint and location, the highest rates, 429s served, its own CPU time)
 as JSON when it stops; `--capture-dir` keeps every response for an offline replay.
 """
@@ -17,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from types import FrameType
 
+from tests.fake_toast.demo import DemoWorld
 from tests.fake_toast.generate import GeneratedWorld
 from tests.fake_toast.server import FakeToast
 from tests.fake_toast.world import World
@@ -26,6 +28,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.fake_toast", description=__doc__)
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--generated", action="store_true", help="serve a generated world")
+    parser.add_argument("--demo", action="store_true", help="serve the sandbox's demo world")
     parser.add_argument("--restaurants", type=int, default=8)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--orders-per-day", type=int, default=150)
@@ -43,7 +46,11 @@ def main(argv: list[str] | None = None) -> None:
     """Start the server, print where it listens and the sandbox credentials, wait for a signal."""
     args = _arguments(argv)
     world = (
-        GeneratedWorld(args.restaurants, args.days, args.orders_per_day, args.start, args.seed)
+        DemoWorld()
+        if args.demo
+        else GeneratedWorld(
+            args.restaurants, args.days, args.orders_per_day, args.start, args.seed
+        )
         if args.generated
         else World.load()
     )

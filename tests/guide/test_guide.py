@@ -1,5 +1,5 @@
-"""Every SQL block of ANALYST_GUIDE.md, run on a warehouse synced from the recorded world and
-compared with values computed here from Toast's JSON (the same data the sandbox serves).
+"""Every SQL block of analytics/ANALYST_GUIDE.md, run on a warehouse synced from the recorded
+world and compared with values computed here from Toast's JSON (the same data the sandbox serves).
 
 The expectations read the world's JSON directly, with Toast's definitions of each amount
 (orders.yaml, labor.yaml); they never run SQL. A guide block without an expectation fails.
@@ -27,7 +27,7 @@ from tests.fake_toast import World
 from tests.fake_toast.generate import GeneratedWorld
 from tests.fake_toast.world import parse_ts
 
-GUIDE = Path(__file__).with_name("ANALYST_GUIDE.md")
+GUIDE = Path(__file__).parents[2] / "analytics" / "ANALYST_GUIDE.md"
 Row = tuple[Any, ...]
 Record = dict[str, Any]
 

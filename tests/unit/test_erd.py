@@ -220,3 +220,15 @@ def test_a_box_lists_keys_then_lookups_then_the_analyst_columns_then_the_rest() 
         "created_date",
         "+ 2 more columns",
     ]
+
+
+def test_the_overview_draws_the_lookups_to_tenders_and_reasons() -> None:
+    drawn = {tuple(link) for link in _drawn(erd.OUTPUT)["links"] if link[0] == "lookup"}
+    for link in (
+        ("payment", "other_payment_id", "alternate_payment_types"),
+        ("payment", "void_info_void_reason_id", "void_reason"),
+        ("orders_check_selection", "void_reason_id", "void_reason"),
+        ("cash_entry", "payout_reason_id", "payout_reason"),
+        ("cash_entry", "no_sale_reason_id", "no_sale_reason"),
+    ):
+        assert ("lookup", *link) in drawn, link

@@ -1,0 +1,48 @@
+"""analytics/COLUMNS.md, the column dictionary, is what tests/columns.py generates from the model
+Toast_ERD.png carries, and that model holds every column the registry declares: regenerate with
+`make erd` (or `python tests/columns.py` when only the dictionary changed)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import connector
+from tests import columns, erd
+
+if not columns.SPEC_DIR.is_dir():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError(f"Toast's specs are missing: {columns.SPEC_DIR}")
+    pytest.skip(
+        f"Toast's specs are not beside the repository ({columns.SPEC_DIR})",
+        allow_module_level=True,
+    )
+
+
+def test_the_dictionary_is_generated_from_the_committed_model() -> None:
+    committed = columns.OUTPUT.read_text(encoding="utf-8")
+    assert committed == columns.render(columns.committed_model()), (
+        "analytics/COLUMNS.md is stale: run `python tests/columns.py` (`make erd` after a "
+        "registry change)"
+    )
+
+
+def test_every_registry_table_and_declared_column_is_in_the_dictionary() -> None:
+    model = {table["name"]: table for table in columns.committed_model()["tables"]}
+    for table in connector.ALL_TABLES:
+        assert table.name in model, f"{table.name}: run `make erd`"
+        present = {name for name, _ in model[table.name]["columns"]}
+        declared = {erd.fivetran_name(column) for column in table.columns}
+        assert declared <= present, f"{table.name}: run `make erd` ({declared - present})"
+
+
+def test_every_column_has_a_type_and_a_meaning() -> None:
+    rows = [
+        line.split(" | ")
+        for line in columns.render(columns.committed_model()).splitlines()
+        if line.startswith("| `")
+    ]
+    assert len(rows) > 900
+    for name, kind, _source, meaning in rows:
+        assert kind.strip() and meaning.strip(" |"), name
