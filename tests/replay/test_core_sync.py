@@ -251,7 +251,8 @@ def test_given_synced_when_the_source_changes_then_the_second_sync_fetches_only_
 ) -> None:
     world.disconnect(R3)
     with toast_server(world=world) as server:
-        configuration = make_configuration(server)
+        # The second sync runs at the first one's now: configuration is read at every sync.
+        configuration = make_configuration(server, configChangesHours="0", configListingHours="0")
         first = project.sync(configuration)
         before = oracle.expected_warehouse(world, START, now_utc())  # without R3
         oracle.assert_warehouse_matches(first.warehouse, before)
@@ -338,7 +339,9 @@ def test_a_bad_configuration_fails_the_sync_before_any_request(
 def test_given_a_second_sync_then_config_writes_only_changed_and_new_objects(
     project: Project, toast: FakeToast, no_wait: list[float]
 ) -> None:
-    configuration = make_configuration(toast, restaurantGuids=R1)
+    configuration = make_configuration(  # the second sync runs at the first one's now
+        toast, restaurantGuids=R1, configChangesHours="0", configListingHours="0"
+    )
     project.sync(configuration)
     items = toast.world.config[R1]["menuItems"]
     changed, untouched = items[1], items[2]

@@ -34,6 +34,8 @@ def test_the_form_lists_every_configuration_key() -> None:
         "maxWorkers",
         "ordersBulkSpacingSeconds",
         "scheduleHorizonDays",
+        "configChangesHours",
+        "configListingHours",
     ]
     assert [func.__name__ for _, func in form._tests] == ["test_connection"]
 
