@@ -38,7 +38,7 @@ def table_rows(text: str) -> dict[str, list[str]]:
 
 
 # Ten minutes of reading (issue 15: at most about 3,000 words, counted as `wc -w` counts).
-MAX_README_WORDS = 3_100
+MAX_README_WORDS = 3_300  # the team rule (issue 19 adds configuration keys)
 FIRST_SCREEN_LINES = 25
 
 
