@@ -74,8 +74,28 @@ _DEFAULT_SCHEDULE_HORIZON_DAYS = 14
 _MAX_SCHEDULE_HORIZON_DAYS = 90
 # Shift ids per `shiftIds` lookup (toast_api.md §6.6; labor spec: at most 100).
 _SHIFT_IDS_PER_REQUEST = 100
-# Cash entries are added to a business day until it closes; a resumed sync re-reads the last few.
-_CASH_REREAD_BUSINESS_DAYS = 3
+# Cash entries are added to a business day until it closes at the restaurant's closeoutHour
+# (toast_api.md §2), and a business day is one request per endpoint (§6.7). A resumed sync's
+# first window starts 5 minutes before the last sync's now, so the day that was still open when
+# last read is read again anyway. It also re-reads the days that closed less than this before
+# the last sync's now (read before they had settled), so entries saved at the close that reach
+# the API late (eventual consistency, §8) still land: at most one day more, a few hours a day,
+# where re-reading 3 whole days cost 8 requests every sync.
+_CASH_SETTLE_HOURS = 6
+# Configuration is read less often than orders: Toast's integration checklists ask to read the
+# configuration endpoints daily and the menu's /metadata through the day (toast_api.md §14).
+# Every sync asks the menus metadata, jobs and employees (one request each; a new hire's time
+# entries name them within the hour). The 23 configuration endpoints and tip withholding, 24
+# requests at least, are asked for their changes (`lastModified`) once `configChangesHours`
+# passed since the last time, and listed in full, the only way to see an object removed (no
+# deleted flag, §6.4), once `configListingHours` passed: by default four times and once a day,
+# so an hourly sync that finds nothing costs about 12 requests per location instead of 67.
+_DEFAULT_CONFIG_CHANGES_HOURS = 6
+_DEFAULT_CONFIG_LISTING_HOURS = 24
+_MAX_CONFIG_HOURS = 24  # a removal is found within a day (Toast: read configuration daily)
+# Scheduled syncs start a little early or late: without this slack, a read due every 24 hours
+# would wait for the sync after (25 hours apart with hourly syncs).
+_READ_DUE_SLACK_MINUTES = 10
 # ordersBulk returns at most 100 orders per page (toast_api.md §3).
 _ORDERS_PAGE_SIZE = 100
 # ordersBulk pages by offset: an order edited while its range is paged leaves the range, every
@@ -1368,6 +1388,8 @@ class Settings:
     orders_bulk_limit: tuple[int, float] = _ORDERS_BULK_LIMIT  # (requests, seconds) per location
     schedule_horizon_days: int = _DEFAULT_SCHEDULE_HORIZON_DAYS  # shifts read ahead of now
     ledger_days: int = _DEFAULT_LEDGER_DAYS  # reach of the delete ledger (Ledger)
+    config_changes_hours: int = _DEFAULT_CONFIG_CHANGES_HOURS  # configuration changes read
+    config_listing_hours: int = _DEFAULT_CONFIG_LISTING_HOURS  # configuration listed in full
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -1497,6 +1519,18 @@ def _ledger_days(text: str) -> int:
     return int(text)
 
 
+def _config_hours(configuration: Mapping[str, Any], key: str, default: int) -> int:
+    """`configChangesHours` or `configListingHours`: whole hours between two configuration
+    reads, 0 (every sync) to _MAX_CONFIG_HOURS."""
+    text = configuration.get(key) or str(default)
+    if not text.strip().isdigit() or int(text) > _MAX_CONFIG_HOURS:
+        raise ConfigurationError(
+            f"configuration key '{key}' must be a whole number of hours from 0 to "
+            f"{_MAX_CONFIG_HOURS}"
+        )
+    return int(text)
+
+
 def validate_configuration(
     configuration: Mapping[str, Any], now: datetime | None = None
 ) -> Settings:
@@ -1529,6 +1563,11 @@ def validate_configuration(
         ),
         ledger_days=_ledger_days(
             configuration.get("deleteLedgerDays") or str(_DEFAULT_LEDGER_DAYS)
+        config_changes_hours=_config_hours(
+            configuration, "configChangesHours", _DEFAULT_CONFIG_CHANGES_HOURS
+        ),
+        config_listing_hours=_config_hours(
+            configuration, "configListingHours", _DEFAULT_CONFIG_LISTING_HOURS
         ),
     )
 
@@ -2615,6 +2654,49 @@ class Window:
     first: bool = False
 
 
+@dataclass(frozen=True)
+class ConfigRead:
+    """What a sync asks of the configuration endpoints and tip withholding (besides debts).
+
+    `since`: their changes since then (`lastModified`); `full`: their full listings, which find
+    removed objects. A first sync lists in full without `since`; neither: not asked this sync.
+    """
+
+    since: datetime | None = None
+    full: bool = False
+
+    @property
+    def asked(self) -> bool:
+        """Whether this sync reads configuration at all."""
+        return self.full or self.since is not None
+
+
+def plan_config_read(
+    changes_read: datetime | None,
+    listed: datetime | None,
+    now: datetime,
+    changes_hours: int,
+    listing_hours: int,
+) -> ConfigRead:
+    """What this sync reads of the configuration, given when its changes were last read and when
+    it was last listed in full (state's `configSince`, `configListed`; None: never).
+
+    Changes are read once `changes_hours` passed, full listings once `listing_hours` did (less
+    _READ_DUE_SLACK_MINUTES either way), from 5 minutes before the last read."""
+    if changes_read is None:
+        return ConfigRead(None, full=True)
+    slack = timedelta(minutes=_READ_DUE_SLACK_MINUTES)
+
+    def due(last: datetime | None, hours: int) -> bool:
+        return last is None or now - last >= timedelta(hours=hours) - slack
+
+    since = changes_read - timedelta(minutes=_RESUME_OVERLAP_MINUTES)
+    full = due(listed, listing_hours)
+    if full or due(changes_read, changes_hours):
+        return ConfigRead(since, full)
+    return ConfigRead()
+
+
 def plan_windows(start: datetime, now: datetime, days: int = _WINDOW_DAYS) -> list[Window]:
     """Consecutive windows of at most `days` from `start` to `now`."""
     windows: list[Window] = []
@@ -2990,16 +3072,19 @@ class RestaurantSync:
             owed.extend(self.fetch(reread, (_SHIFTS,)))
         self.put(DebtsRetried(self.restaurant.guid, self._still_owed(merge_debts(owed))))
 
-    def once_per_sync(self, config_since: datetime | None, owed: Mapping[str, Debt]) -> None:
-        """Configuration, jobs and employees: listed whole, so vanished objects are deleted.
+    def once_per_sync(self, read: ConfigRead, owed: Mapping[str, Debt]) -> None:
+        """Jobs, employees (listed whole, so vanished objects are deleted) and the menus'
+        metadata; configuration and tip withholding as `read` says (plan_config_read), and
+        every configuration endpoint that still owes work from an earlier sync.
 
         The endpoints are independent requests: they run on the side pool, a few at a time
-        (one endpoint's pages stay in order); this part is done when all of them are. A
-        configuration endpoint that still owes changes from an earlier sync asks for them.
+        (one endpoint's pages stay in order); this part is done when all of them are. What was
+        read is then handed over for state (`configSince`, `configListed`).
         """
         pending = [
-            self.side_pool.submit(self._list_once, endpoint, config_since, owed.get(endpoint.path))
+            self.side_pool.submit(self._list_once, endpoint, read, owed.get(endpoint.path))
             for endpoint in ONCE_PER_SYNC
+            if endpoint.walk in ("list", "menus") or read.asked or endpoint.path in owed
         ]
         debts: list[Debt] = []
         try:
@@ -3008,16 +3093,22 @@ class RestaurantSync:
         finally:
             for future in pending:
                 future.cancel()
+        moment = format_timestamp(self.now)
+        done = {"configSince": moment, **({"configListed": moment} if read.full else {})}
+        if read.asked:
+            self.put(StateUpdate(self.restaurant.guid, done))
         self.put(WindowDone(self.restaurant.guid, None, self._still_owed(debts)))
 
-    def _list_once(
-        self, endpoint: Endpoint, config_since: datetime | None, owed: Debt | None
-    ) -> list[Debt]:
-        """One endpoint of `once_per_sync`. Runs on the side pool."""
-        since = owed.since if owed is not None else config_since
+    def _list_once(self, endpoint: Endpoint, read: ConfigRead, owed: Debt | None) -> list[Debt]:
+        """One endpoint of `once_per_sync`. Runs on the side pool. A refused full listing is
+        owed whole (since None); refused changes, since when they were asked."""
+        since = owed.since if owed is not None else read.since
+        if read.full and read.since is None:  # a first sync lists whole
+            since = None
+        full = read.full or since is None  # or a full listing is owed
         try:
             if endpoint.walk == "config":
-                self._config(endpoint, since)
+                self._config(endpoint, since, full)
             elif endpoint.walk == "menus":
                 self._menus(endpoint)
             else:
@@ -3028,25 +3119,29 @@ class RestaurantSync:
                 self.put(Batch(self.restaurant.guid, rows, listing=listing))
         except ToastSkip as error:
             text = self._refused(endpoint, error)
+            owed_since = None if full else since
             if owed is not None:
-                return [owed.failed_again(text, None, None)]
-            return [self._owe(endpoint, text, since=since)]
+                return [replace(owed.failed_again(text, None, None), since=owed_since)]
+            return [self._owe(endpoint, text, since=owed_since)]
         return []
 
-    def _config(self, endpoint: Endpoint, since: datetime | None) -> None:
-        """First sync: the full listing. Later: what changed since the last sync (lastModified),
-        then a full listing to find new and removed objects (no deleted flag, toast_api.md §6.4).
-        Changes first: an object created between the two requests is then in the full listing,
-        instead of being upserted by the first and deleted as missing from the second."""
+    def _config(self, endpoint: Endpoint, since: datetime | None, full: bool) -> None:
+        """What changed since `since` (lastModified), then, if `full`, a full listing to find
+        new and removed objects (no deleted flag, toast_api.md §6.4); without `since`, the full
+        listing alone (a first sync). Changes first: an object created between the two requests
+        is then in the full listing, instead of being upserted by the first and deleted as
+        missing from the second."""
         name = endpoint.table.name
         if since is None:
-            full = self._listing(endpoint, {})
-            self.put(Batch(self.restaurant.guid, full, listing=(name, _keys_of(full))))
+            listed = self._listing(endpoint, {})
+            self.put(Batch(self.restaurant.guid, listed, listing=(name, _keys_of(listed))))
             return
         changed = self._listing(endpoint, {"lastModified": format_timestamp(since)})
-        full = self._listing(endpoint, {})
+        listed = self._listing(endpoint, {}) if full else None
         self.put(Batch(self.restaurant.guid, changed, listed=name))
-        self.put(Batch(self.restaurant.guid, full, listing=(name, _keys_of(full)), new_only=True))
+        if listed is not None:
+            keys = _keys_of(listed)
+            self.put(Batch(self.restaurant.guid, listed, listing=(name, keys), new_only=True))
 
     def _listing(self, endpoint: Endpoint, params: Mapping[str, Any]) -> list[Row]:
         """All pages of a config listing; a 409 restarts it from the first page (bounded)."""
@@ -3286,12 +3381,15 @@ class RestaurantSync:
 
     def _cash_days(self, endpoint: Endpoint, window: Window, resuming: bool) -> list[str]:
         """The window's business days not fetched yet in this sync (a day across a window edge
-        is fetched once); a resumed sync re-reads a few days before its first window."""
-        reread = _CASH_REREAD_BUSINESS_DAYS if resuming and window.first else 0
+        is fetched once). A resumed sync's first window, which starts where the last sync read
+        up to, also covers the days that had closed less than _CASH_SETTLE_HOURS before."""
+        start = window.start
+        if resuming and window.first:
+            start -= timedelta(hours=_CASH_SETTLE_HOURS)
         tz, closeout = self.restaurant.time_zone, self.restaurant.closeout_hour
         days = [
             day
-            for day in business_dates(window, tz, closeout, reread)
+            for day in business_dates(Window(start, window.end), tz, closeout, 0)
             if (endpoint.path, day) not in self._cash_dates_done
         ]
         self._cash_dates_done.update((endpoint.path, day) for day in days)
@@ -3883,10 +3981,11 @@ class SyncPlan:
 
     restaurant: Discovered
     cursor: datetime | None  # end of the last finished window
-    config_since: datetime | None  # the previous sync's start (None: list configuration whole)
+    config_since: datetime | None  # configuration changes last read (None: list it whole)
     debts: tuple[Debt, ...] = ()  # work earlier syncs were refused
     menus_updated: str | None = None  # the published menu's `lastUpdated` emitted last
     schedule: Mapping[str, datetime] = field(default_factory=dict)  # shifts read last: inDates
+    config_listed: datetime | None = None  # configuration last listed in full
 
 
 def _debts_of(restaurant_state: Mapping[str, Any]) -> list[Debt]:
@@ -3904,15 +4003,18 @@ def _keep_debts(restaurant_state: dict[str, Any], debts: Iterable[Debt]) -> None
 def plan_restaurant(restaurant: Discovered, state: Mapping[str, Any]) -> SyncPlan:
     """Read one restaurant's cursors and debts from state (a new restaurant has none)."""
     restaurant_state = state.get("restaurants", {}).get(restaurant[0], {})
-    cursor = restaurant_state.get("cursor")
-    config_since = restaurant_state.get("configSince")
+    moments = {
+        key: parse_timestamp(restaurant_state[key]) if restaurant_state.get(key) else None
+        for key in ("cursor", "configSince", "configListed")
+    }
     return SyncPlan(
         restaurant,
-        parse_timestamp(cursor) if cursor else None,
-        parse_timestamp(config_since) if config_since else None,
+        moments["cursor"],
+        moments["configSince"],
         tuple(_debts_of(restaurant_state)),
         restaurant_state.get("menusLastUpdated"),
         unpack_schedule(restaurant_state.get("schedule")),
+        moments["configListed"],
     )
 
 
@@ -3950,7 +4052,14 @@ def sync_restaurant(
         )
         worker.retry_debts(plan.debts, shifts_from=plan.cursor)
         owed = {debt.endpoint: debt for debt in plan.debts if debt.start is None}
-        worker.once_per_sync(plan.config_since - overlap if plan.config_since else None, owed)
+        read = plan_config_read(
+            plan.config_since,
+            plan.config_listed,
+            now,
+            settings.config_changes_hours,
+            settings.config_listing_hours,
+        )
+        worker.once_per_sync(read, owed)
         windows = plan_windows(start, now)
         for number, window in enumerate(windows, 1):
             worker.window(window, plan.cursor is not None, number, len(windows))
@@ -4152,8 +4261,7 @@ def _finish_window(done: WindowDone, emitter: Emitter, now: datetime) -> None:
     counts = emitter.take_counts(done.restaurant)
     summary = ", ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "no rows"
     debts = _debts_of(restaurant_state)
-    if done.window is None:
-        restaurant_state["configSince"] = format_timestamp(now)
+    if done.window is None:  # its `configSince` and `configListed` came in a StateUpdate
         _keep_debts(restaurant_state, [*(d for d in debts if d.start is not None), *done.debts])
         log.debug(f"Restaurant {done.restaurant}: configuration, jobs, employees: {summary}")
         return
@@ -4321,6 +4429,18 @@ _FORM_FIELDS = (
         placeholder=str(_DEFAULT_LEDGER_DAYS),
         description="Optional, 1 to 90: a child removed from an order or time entry modified "
         "within this many days is deleted; beyond, order_modified_date tells it (README).",
+        "configChangesHours",
+        "Hours between configuration change reads",
+        placeholder=str(_DEFAULT_CONFIG_CHANGES_HOURS),
+        description="Optional, 0 to 24: configuration changed in Toast (menu items, discounts, "
+        "...) is read at most this often; 0: every sync.",
+    ),
+    _FormField(
+        "configListingHours",
+        "Hours between full configuration listings",
+        placeholder=str(_DEFAULT_CONFIG_LISTING_HOURS),
+        description="Optional, 0 to 24: configuration is listed in full, which finds objects "
+        "removed in Toast, at most this often; 0: every sync.",
     ),
 )
 

@@ -38,7 +38,7 @@ def table_rows(text: str) -> dict[str, list[str]]:
 
 
 # Ten minutes of reading (issue 15: at most about 3,000 words, counted as `wc -w` counts); the
-# analyst models' section (issue 21) allows up to 3,300.
+# analyst models and the new configuration keys allow up to 3,300.
 MAX_README_WORDS = 3_300
 FIRST_SCREEN_LINES = 25
 

@@ -252,8 +252,11 @@ def test_given_synced_when_the_source_changes_then_the_second_sync_fetches_only_
     world.disconnect(R3)
     with toast_server(world=world) as server:
         # The recorded orders were modified months before the wall clock's now: a reach of 90
-        # days keeps them in the delete ledger (the default 3 would have forgotten them).
-        configuration = make_configuration(server, deleteLedgerDays="90")
+        # days keeps them in the delete ledger (the default 3 would have forgotten them). The
+        # second sync runs at the first one's now: configuration is read at every sync.
+        configuration = make_configuration(
+            server, deleteLedgerDays="90", configChangesHours="0", configListingHours="0"
+        )
         first = project.sync(configuration)
         before = oracle.expected_warehouse(world, START, now_utc())  # without R3
         oracle.assert_warehouse_matches(first.warehouse, before)
@@ -340,7 +343,9 @@ def test_a_bad_configuration_fails_the_sync_before_any_request(
 def test_given_a_second_sync_then_config_writes_only_changed_and_new_objects(
     project: Project, toast: FakeToast, no_wait: list[float]
 ) -> None:
-    configuration = make_configuration(toast, restaurantGuids=R1)
+    configuration = make_configuration(  # the second sync runs at the first one's now
+        toast, restaurantGuids=R1, configChangesHours="0", configListingHours="0"
+    )
     project.sync(configuration)
     items = toast.world.config[R1]["menuItems"]
     changed, untouched = items[1], items[2]

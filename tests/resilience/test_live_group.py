@@ -75,17 +75,18 @@ def test_given_a_config_object_created_between_the_two_listings_then_it_is_never
             and NEXT_PAGE_HEADER not in response.headers
         )
 
+    every_sync = {"configChangesHours": "0", "configListingHours": "0"}  # syncs 3 h apart
     with serve(world, clock) as server:
-        project.sync(make_configuration(server, restaurantGuids=R1))
+        project.sync(make_configuration(server, restaurantGuids=R1, **every_sync))
         clock.advance(hours=3)
         server.after_request(full_listing_done, lambda: world.config[R1]["tables"].append(created))
-        second = project.sync(make_configuration(server, restaurantGuids=R1))
+        second = project.sync(make_configuration(server, restaurantGuids=R1, **every_sync))
         deleted = second.warehouse.query(
             "SELECT count(*) FROM tester.tables WHERE id = ? AND _fivetran_deleted",
             created["guid"],
         )
         clock.advance(hours=3)
-        third = project.sync(make_configuration(server, restaurantGuids=R1))
+        third = project.sync(make_configuration(server, restaurantGuids=R1, **every_sync))
 
     assert deleted == [(0,)]  # created in Toast after this sync's full listing: never deleted
     rows = third.warehouse.query(

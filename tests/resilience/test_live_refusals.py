@@ -97,16 +97,17 @@ def test_given_a_refused_configuration_endpoint_then_its_changes_are_asked_for_l
     world = World.load()
     project = Project(tmp_path / "live")
     item = world.config[R1]["menuItems"][1]
+    every_sync = {"configChangesHours": "0"}  # changes read at every sync (2 h apart)
     with serve(world, clock) as server:
-        project.sync(make_configuration(server, restaurantGuids=R1))
+        project.sync(make_configuration(server, restaurantGuids=R1, **every_sync))
         item["name"] = "Renamed while refused"
         item["_lastModified"] = "2026-11-20T13:00:00.000+0000"
         clock.advance(hours=2)
         server.script("GET", r"^/config/v2/menuItems$", Fault(status=403, restaurant=R1))
-        project.sync(make_configuration(server, restaurantGuids=R1))
+        project.sync(make_configuration(server, restaurantGuids=R1, **every_sync))
         owed = debts(project, R1)
         clock.advance(hours=2)
-        third = project.sync(make_configuration(server, restaurantGuids=R1))
+        third = project.sync(make_configuration(server, restaurantGuids=R1, **every_sync))
 
     assert [(d["endpoint"], d["since"]) for d in owed] == [
         ("/config/v2/menuItems", "2026-11-20T11:55:00.000+0000")

@@ -40,3 +40,25 @@ def test_the_packed_schedule_keeps_every_shift_and_its_in_date() -> None:
     assert c.unpack_schedule(packed) == shifts
     assert c.unpack_schedule(None) == {}
     assert len(packed) < 30 * len(shifts)  # a busy location's 50 days: tens of KB at most
+
+
+@pytest.mark.parametrize("key", ["configChangesHours", "configListingHours"])
+@pytest.mark.parametrize("text", ["25", "-1", "1.5", "daily"])
+def test_a_bad_configuration_interval_is_rejected_naming_the_key(key: str, text: str) -> None:
+    with pytest.raises(c.ConfigurationError, match=f"'{key}'"):
+        c.validate_configuration({**GOOD, key: text}, NOW)
+
+
+def test_configuration_reads_follow_their_intervals_with_a_little_slack() -> None:
+    hour = timedelta(hours=1)
+    since = NOW - timedelta(minutes=5)
+    assert c.plan_config_read(None, None, NOW, 6, 24) == c.ConfigRead(None, full=True)
+    assert c.plan_config_read(NOW, NOW, NOW + hour, 6, 24) == c.ConfigRead()
+    assert c.plan_config_read(NOW, NOW, NOW + 6 * hour - timedelta(minutes=9), 6, 24) == (
+        c.ConfigRead(since, full=False)
+    )
+    assert c.plan_config_read(NOW, NOW - 23 * hour, NOW + hour, 6, 24) == c.ConfigRead(
+        since, full=True
+    )
+    assert c.plan_config_read(NOW, None, NOW + hour, 6, 24) == c.ConfigRead(since, full=True)
+    assert c.plan_config_read(NOW, NOW, NOW, 0, 0) == c.ConfigRead(since, full=True)

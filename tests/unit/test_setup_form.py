@@ -35,6 +35,8 @@ def test_the_form_lists_every_configuration_key() -> None:
         "ordersBulkSpacingSeconds",
         "scheduleHorizonDays",
         "deleteLedgerDays",
+        "configChangesHours",
+        "configListingHours",
     ]
     assert [func.__name__ for _, func in form._tests] == ["test_connection"]
 
