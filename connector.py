@@ -138,12 +138,14 @@ _MAX_LOGINS_PER_SYNC = 4
 # _MAX_WORKERS. Toast's limits are per location (toast_api.md §4), so a sync of many locations
 # is bound by the slowest location's limits or by CPU, not by a worker count: with 4 workers a
 # no-change sync of 40 locations waited 38.5 s for 11.2 s of CPU (issue 19). Idle workers cost
-# a thread each; busy ones hold at most one batch each beside the hand-off's _HAND_OFF_ROWS.
-_DEFAULT_WORKERS = 32
+# a thread each; busy ones hold at most one batch each beside the hand-off's _HAND_OFF_ROWS. At
+# 100 locations (tests/bench/RESULTS.md, group): 32 workers left the no-change sync at 1.75x its
+# CPU, 64 at 1.22x, 100 at 1.17x but with a first sync of 35% more CPU and twice the memory.
+_DEFAULT_WORKERS = 64
 # Independent requests of one restaurant (configuration endpoints, cash business days) in flight
 # beside its main worker; the location's limiter still caps the restaurant at Toast's limits.
 _SIDE_REQUESTS_PER_RESTAURANT = 3
-_MAX_WORKERS = 32  # 32 workers x (1 + 3 side) threads: 128 threads and keep-alive connections
+_MAX_WORKERS = 64  # 64 workers x (1 + 3 side) threads: 256 threads and keep-alive connections
 # Rows waiting between the fetching workers and the emitting thread (bounded memory). Counted in
 # rows, not batches: a cash day is one batch of one or two rows, and a bound of a few dozen batches
 # stalled every worker whenever the emitting thread was busy in a checkpoint.
