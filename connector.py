@@ -168,11 +168,18 @@ _TOKEN_REFRESH_MARGIN_SECONDS = 60
 # the token cached in state) and again only when Toast refuses the token: past this many, a 401
 # fails its request as unauthorized without a new login (one ERROR says so).
 _MAX_LOGINS_PER_SYNC = 4
-_DEFAULT_WORKERS = 4
+# Restaurants synced at once: one worker per restaurant, up to `maxWorkers`, whose default is
+# _MAX_WORKERS. Toast's limits are per location (toast_api.md §4), so a sync of many locations
+# is bound by the slowest location's limits or by CPU, not by a worker count: with 4 workers a
+# no-change sync of 40 locations waited 38.5 s for 11.2 s of CPU (issue 19). Idle workers cost
+# a thread each; busy ones hold at most one batch each beside the hand-off's _HAND_OFF_ROWS. At
+# 100 locations (tests/bench/RESULTS.md, group): 32 workers left the no-change sync at 1.75x its
+# CPU, 64 at 1.22x, 100 at 1.17x but with a first sync of 35% more CPU and twice the memory.
+_DEFAULT_WORKERS = 64
 # Independent requests of one restaurant (configuration endpoints, cash business days) in flight
 # beside its main worker; the location's limiter still caps the restaurant at Toast's limits.
 _SIDE_REQUESTS_PER_RESTAURANT = 3
-_MAX_WORKERS = 32
+_MAX_WORKERS = 64  # 64 workers x (1 + 3 side) threads: 256 threads and keep-alive connections
 # Rows waiting between the fetching workers and the emitting thread (bounded memory). Counted in
 # rows, not batches: a cash day is one batch of one or two rows, and a bound of a few dozen batches
 # stalled every worker whenever the emitting thread was busy in a checkpoint.
@@ -1946,6 +1953,11 @@ def _token_fields(plaintext: bytes) -> dict[str, Any]:
     return {"value": Secret(cached["accessToken"]), "expires_at": float(cached["expiresAt"])}
 
 
+def workers_for(settings: Settings, restaurants: int) -> int:
+    """Workers of a sync: one per restaurant, at most `maxWorkers` (at least one)."""
+    return max(1, min(settings.max_workers, restaurants))
+
+
 def connections_needed(max_workers: int) -> int:
     """Threads that can be sending at once: each worker and its side requests, plus one for
     the requests made outside a restaurant (login, partners)."""
@@ -1973,6 +1985,8 @@ class ToastClient:
         self._session.headers.update({"Accept": "application/json"})
         # One keep-alive connection per thread that can send at once. requests keeps 10 per
         # host; with more threads, every extra one opened a new (TLS) connection per request.
+        # Sized for `maxWorkers`, the most workers any sync runs (workers_for); urllib3 opens
+        # connections only when a thread needs one, so a small sync opens few.
         pool = HTTPAdapter(pool_maxsize=connections_needed(settings.max_workers))
         self._session.mount("https://", pool)
         self._session.mount("http://", pool)
@@ -4157,7 +4171,8 @@ def run_sync(
         with contextlib.suppress(SyncCancelled):
             hand_off.put(outcome)
 
-    with ThreadPoolExecutor(settings.max_workers, thread_name_prefix="toast") as pool:
+    workers = workers_for(settings, len(plans))
+    with ThreadPoolExecutor(workers, thread_name_prefix="toast") as pool:
         for plan in plans:
             pool.submit(work, plan)
         try:
@@ -4326,7 +4341,8 @@ def update(configuration: dict, state: dict) -> None:
     try:
         restaurants = discover_restaurants(client, settings)
         log.info(
-            f"Syncing {len(restaurants)} restaurant(s) with {settings.max_workers} worker(s)."
+            f"Syncing {len(restaurants)} restaurant(s) with "
+            f"{workers_for(settings, len(restaurants))} worker(s)."
         )
         synced = emitter.state.get("restaurants", {})
         asked = sum(len(synced.get(guid, {}).get("debts", ())) for guid, _ in restaurants)
@@ -4407,7 +4423,13 @@ _FORM_FIELDS = (
         description="Optional, with Standard API access: sync every restaurant of this "
         "group; 'restaurantGuids' must name one of them.",
     ),
-    _FormField("maxWorkers", "Parallel restaurants", placeholder=str(_DEFAULT_WORKERS)),
+    _FormField(
+        "maxWorkers",
+        "Parallel restaurants",
+        placeholder=str(_DEFAULT_WORKERS),
+        description=f"Optional: at most this many restaurants at once, 1 to {_MAX_WORKERS}; "
+        "empty: one per restaurant, up to the maximum.",
+    ),
     _FormField(
         "ordersBulkSpacingSeconds",
         "Seconds between order pages",

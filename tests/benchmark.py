@@ -8,6 +8,18 @@
     python tests/benchmark.py --source-naming # also replay as `fivetran debug --naming SOURCE`
     python tests/benchmark.py --profile --json out.json   # + a cProfile'd replay
     python tests/benchmark.py --memory --runner-patches forget-keys   # diagnosis of the runner
+    python tests/benchmark.py --group         # 100 locations x 7 days x 150 orders/day, twice
+    python tests/benchmark.py --group --quick # 12 locations x 2 days x 20 orders/day, a minute
+
+The group mode (--group) measures a restaurant group: a first sync, then a no-change sync an
+hour later (the clock pinned at --now, default the wall clock at the start, then one hour on)
+from the first's state, with the connector's default worker count (--workers sets maxWorkers).
+Both sync into a counting sink (the connector and the SDK's operation layer, no runner), or
+with --group-runner through the SDK runner. It reports state bytes per location, one
+checkpoint's own cost (building and serialising the state), requests per location per sync and
+per endpoint in the no-change one, wall against CPU, the rate-limit bound and the write bound
+(the no-change sync's captured responses replayed with no network and no waits), and peak RSS.
+The single-location figures below are unchanged by it.
 
 What runs, each in its own process so the numbers are the connector's alone:
 1. The pure transformation: `connector.explode(connector.ORDERS, order, ...)` over generated
@@ -86,6 +98,10 @@ from tests.fake_toast.generate import SETTLED_DAYS, GeneratedWorld  # noqa: E402
 ENV = {**os.environ, **OFFLINE_ENV, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
 QUICK = {"restaurants": 4, "days": 30, "orders_per_day": 10, "latency_ms": 20.0}
 FULL = {"restaurants": 8, "days": 365, "orders_per_day": 150, "latency_ms": 100.0}
+GROUP = {"restaurants": 100, "days": 7, "orders_per_day": 150, "latency_ms": 100.0}
+GROUP_QUICK = {"restaurants": 12, "days": 2, "orders_per_day": 20, "latency_ms": 20.0}
+# The no-change sync runs this long after the first (an hourly schedule).
+GROUP_SECOND_SYNC_AFTER = timedelta(hours=1)
 SDK_VERSION = importlib.metadata.version("fivetran-connector-sdk")
 _LOG_TAIL_LINES = 12
 
@@ -106,7 +122,7 @@ class Sizes:
     days: int
     orders_per_day: int
     latency_ms: float
-    workers: int
+    workers: int  # maxWorkers; 0: not configured (the connector's default)
     seed: int
     today: date  # UTC, fixed once so every phase generates the same world
     runner_patches: tuple[str, ...] = ()  # diagnosis only: tests/bench/runner_patches.py
@@ -183,6 +199,7 @@ class FakeServer:
 
 def configuration(base_url: str, sizes: Sizes) -> dict[str, str]:
     """The connector's configuration for a generated world (partners API lists restaurants)."""
+    workers = {"maxWorkers": str(sizes.workers)} if sizes.workers else {}
     return {
         "clientId": SANDBOX_CLIENT_ID,
         "clientSecret": SANDBOX_CLIENT_SECRET,
@@ -190,7 +207,7 @@ def configuration(base_url: str, sizes: Sizes) -> dict[str, str]:
         "domain": base_url,
         "initialSyncStart": f"{sizes.start.isoformat()}T00:00:00.000Z",
         "key": FERNET_KEY,
-        "maxWorkers": str(sizes.workers),
+        **workers,
     }
 
 
@@ -230,10 +247,17 @@ def run_child(spec: dict[str, Any], workdir: Path, name: str) -> dict[str, Any]:
 
 
 def live_sync(
-    sizes: Sizes, workdir: Path, name: str, capture: Path | None = None, mode: str = "live"
+    sizes: Sizes,
+    workdir: Path,
+    name: str,
+    capture: Path | None = None,
+    mode: str = "live",
+    **extra: Any,
 ) -> dict:
     """A sync against the fake server; the result holds the server's stats and the bounds.
-    `mode` "stream": into a counting sink instead of the runner (the connector's own memory)."""
+    `mode` "stream": into a counting sink instead of the runner (the connector's own memory).
+    `extra`: more of the child's spec (state_file, checkpoint_cost). The state the sync left
+    is kept as workdir/<name>.state.json."""
     server = FakeServer(sizes, workdir, name, capture)
     try:
         with server:
@@ -243,9 +267,13 @@ def live_sync(
                 "project_dir": str(workdir / name),
                 "runner_patches": list(sizes.runner_patches),
                 "now": sizes.now,
+                **extra,
             }
             result = run_child(spec, workdir, name)
-            result["state"] = state_sizes(workdir / name / "files" / "state.json")
+            state_file = workdir / name / "files" / "state.json"
+            result["state"] = state_sizes(state_file)
+            if state_file.exists():
+                shutil.copy2(state_file, workdir / f"{name}.state.json")
     except BenchError as error:
         error.partial.update(server=server.stats, sizes=asdict(sizes))
         raise
@@ -253,8 +281,15 @@ def live_sync(
         shutil.rmtree(workdir / name, ignore_errors=True)
     result["sizes"] = asdict(sizes)
     result["server"] = server.stats
-    result["bounds"] = bounds(server.stats, sizes.latency, sizes.workers)
+    result["bounds"] = bounds(server.stats, sizes.latency, effective_workers(sizes))
     return result
+
+
+def effective_workers(sizes: Sizes) -> int:
+    """The workers the sync ran: maxWorkers, or the connector's default, one per restaurant."""
+    import connector  # after tests.conftest set up the offline SDK environment
+
+    return min(sizes.workers or connector._DEFAULT_WORKERS, sizes.restaurants)
 
 
 def state_sizes(path: Path) -> dict[str, Any] | None:
@@ -268,14 +303,22 @@ def state_sizes(path: Path) -> dict[str, Any] | None:
 
 
 def replay_sync(
-    sizes: Sizes, workdir: Path, capture: Path, profile: bool, fivetran_naming: bool = True
+    sizes: Sizes,
+    workdir: Path,
+    capture: Path,
+    profile: bool,
+    fivetran_naming: bool = True,
+    name: str = "replay",
+    **extra: Any,
 ) -> dict:
     """The write bound: the captured sync replayed with no network and no waits. With
     `profile`, under cProfile (slower: not a bound, only where the time goes). Without
-    `fivetran_naming`, as `fivetran debug --naming SOURCE` runs it."""
-    name = "replay-profiled" if profile else "replay"
+    `fivetran_naming`, as `fivetran debug --naming SOURCE` runs it. `extra`: more of the
+    child's spec (state_file, counting_sink)."""
+    name += "-profiled" if profile else ""
     name += "" if fivetran_naming else "-source-naming"
     spec: dict[str, Any] = {
+        **extra,
         "mode": "replay",
         "configuration": configuration("http://127.0.0.1:9", sizes),
         "project_dir": str(workdir / name),
@@ -327,12 +370,28 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--quick", action="store_true", help=f"preset {QUICK}")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"preset {QUICK}; with --group {GROUP_QUICK}"
+    )
+    parser.add_argument(
+        "--group",
+        action="store_true",
+        help=f"a restaurant group, first and no-change sync: preset {GROUP} (see above)",
+    )
+    parser.add_argument(
+        "--group-runner",
+        action="store_true",
+        help="with --group: sync through the SDK runner, not into a counting sink",
+    )
     parser.add_argument("--restaurants", type=int, help=f"default {FULL['restaurants']}")
     parser.add_argument("--days", type=int, help=f"default {FULL['days']}")
     parser.add_argument("--orders-per-day", type=int, help=f"default {FULL['orders_per_day']}")
     parser.add_argument("--latency-ms", type=float, help=f"default {FULL['latency_ms']:g}")
-    parser.add_argument("--workers", type=int, default=8, help="maxWorkers (default 8)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="maxWorkers (default 8; with --group not set: the connector's default)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-single", action="store_true", help="skip the one-worker sync")
     parser.add_argument("--no-replay", action="store_true", help="skip the write bound")
@@ -393,12 +452,17 @@ def _aware_datetime(text: str) -> datetime:
 
 
 def _sizes(args: argparse.Namespace) -> Sizes:
-    preset = QUICK if args.quick else FULL
+    if args.group:
+        preset = GROUP_QUICK if args.quick else GROUP
+        args.now = args.now or datetime.now(timezone.utc).replace(microsecond=0)
+    else:
+        preset = QUICK if args.quick else FULL
     chosen = {k: v if getattr(args, k) is None else getattr(args, k) for k, v in preset.items()}
     now = args.now or datetime.now(timezone.utc)
     patches = tuple(args.runner_patches)
+    workers = args.workers if args.workers is not None else (0 if args.group else 8)
     return Sizes(
-        workers=args.workers,
+        workers=workers,
         seed=args.seed,
         today=now.date(),
         runner_patches=patches,
@@ -435,8 +499,9 @@ def _header(sizes: Sizes, args: argparse.Namespace, version: str) -> list[str]:
         f"seed {sizes.seed}{f'; clock pinned at {sizes.now}' if sizes.now else ''}",
         f"  server: fake Toast in its own process, {sizes.latency_ms:g} ms latency per request, "
         "Toast's rate limits enforced (429 when exceeded)",
-        f"  connector: maxWorkers {sizes.workers}, core_adapter.run (the SDK runner of "
-        f"`fivetran debug`) in its own process (the counting-sink syncs: no runner), SDK "
+        f"  connector: maxWorkers {sizes.workers or 'not set (the default)'}, "
+        "core_adapter.run (the SDK runner of `fivetran debug`) in its own process (the "
+        f"counting-sink syncs: no runner), SDK "
         f"{SDK_VERSION}; {version}",
         f"  machine: {os.cpu_count()} CPUs (nproc); the fake server and the connector share "
         f"them; Python {platform.python_version()}",
@@ -528,6 +593,59 @@ class Run:
             self.phase(
                 "single_worker", "sync with one worker", lambda: live_sync(one, workdir, "single")
             )
+
+    def group(self) -> None:
+        """A group's first sync, then a no-change sync an hour later from its state, and the
+        write bound of the no-change sync."""
+        sizes, workdir = self.sizes, self.workdir
+        mode = "live" if self.args.group_runner else "stream"
+        assert sizes.now is not None  # pinned by _sizes
+        later = datetime.fromisoformat(sizes.now) + GROUP_SECOND_SYNC_AFTER
+        second = replace(sizes, now=later.isoformat())
+        capture = workdir / "capture-no-change"
+        self.phase(
+            "first",
+            f"first sync of {sizes.restaurants} locations",
+            lambda: live_sync(sizes, workdir, "first", None, mode, checkpoint_cost=True),
+        )
+        state = str(workdir / "first.state.json")
+        try:
+            self.phase(
+                "no_change",
+                "the no-change sync an hour later",
+                lambda: live_sync(
+                    second,
+                    workdir,
+                    "no-change",
+                    capture,
+                    mode,
+                    state_file=state,
+                    checkpoint_cost=True,
+                ),
+            )
+            self.phase(
+                "write_bound",
+                "write bound of the no-change sync: its captured responses replayed",
+                lambda: replay_sync(
+                    second,
+                    workdir,
+                    capture,
+                    False,
+                    name="replay-no-change",
+                    state_file=state,
+                    counting_sink=mode == "stream",
+                ),
+            )
+        finally:
+            if not self.args.keep_capture:
+                shutil.rmtree(capture, ignore_errors=True)
+
+    def group_report(self) -> None:
+        """The group's figures (report.group_lines)."""
+        lines = ["", *_header(self.sizes, self.args, self.results["connector"])]
+        lines += report.group_lines(self.results, self.sizes.restaurants)
+        lines.append(f"Logs, server stats: {self.workdir}")
+        _say("\n".join(lines))
 
     def report(self) -> None:
         results = self.results
@@ -628,11 +746,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     failed = False
     try:
-        run.all()
+        run.group() if args.group else run.all()
     except BenchError as error:
         _say(f"FAILED: {error}")
         failed = True
-    run.report()
+    run.group_report() if args.group else run.report()
     _say(f"Benchmark total: {time.monotonic() - started:.0f} s")
     return 1 if failed else 0
 

@@ -10,7 +10,10 @@ profile_file (cProfile of the main thread: the emitter and the SDK runner; the w
 fetch and transform run in other threads and are not profiled), runner_patches (names from
 runner_patches.py: a diagnosis of the runner's memory, never a measurement of the shipped one)
 and now (ISO 8601: the sync's clock, `connector.NOW`, in a live or stream sync; a replay runs on
-the captured sync's).
+the captured sync's), state_file (JSON: the state the sync starts from, as `fivetran debug`
+resumes from files/state.json; default none, a first sync), counting_sink (true: a replay into a
+`CountingSink` too) and checkpoint_cost (true: time each checkpoint's own part, see
+`CheckpointCost`).
 
 The result (JSON) holds wall and CPU seconds of `core_adapter.run`, peak RSS (VmHWM of this
 process, and the RSS before the sync started), the SDK's counts, and rows per destination table
@@ -131,6 +134,7 @@ class CountingSink:
         self.counts: dict[str, int] = {}
         self.checkpoints = 0
         self.largest_state_bytes = 0
+        self.last_state_json = ""  # what a next sync resumes from
 
     def record(self, record: Any) -> None:
         name = f"{record.table} {record.type.name.lower()}"
@@ -139,6 +143,7 @@ class CountingSink:
     def checkpoint(self, checkpoint: Any) -> None:
         self.checkpoints += 1
         self.largest_state_bytes = max(self.largest_state_bytes, len(checkpoint.state_json))
+        self.last_state_json = checkpoint.state_json
 
     def truncate(self, truncate: Any) -> None:
         raise AssertionError(f"the connector never truncates: {truncate}")
@@ -153,15 +158,21 @@ class CountingSink:
         raise AssertionError(f"the connector raised a task: {task}")
 
 
-def sync_into_counting_sink(configuration: dict[str, Any]) -> dict[str, Any]:
-    """Run schema() and update() as the SDK does, into a CountingSink; the counts it saw."""
+def sync_into_counting_sink(
+    configuration: dict[str, Any], state: dict[str, Any], project: Path
+) -> dict[str, Any]:
+    """Run schema() and update() as the SDK does, into a CountingSink; the counts it saw. The
+    last state is written to project/files/state.json, as the runner would."""
     source = core_adapter.ConnectorSource(connector.connector)
     source.schema(configuration)
     sink = CountingSink()
     try:
-        source.update(configuration, {}, sink)
+        source.update(configuration, state, sink)
     finally:
         runtime.install(None)
+    if sink.last_state_json:
+        (project / "files").mkdir(parents=True, exist_ok=True)
+        (project / "files" / "state.json").write_text(sink.last_state_json, encoding="utf-8")
     upserts = {k.rsplit(" ", 1)[0]: v for k, v in sink.counts.items() if k.endswith(" upsert")}
     return {
         "Upserts": sum(upserts.values()),
@@ -187,6 +198,7 @@ class OperationTimes:
         self.seconds = dict.fromkeys(self.NAMES, 0.0)
         self.calls = dict.fromkeys(self.NAMES, 0)
         self._originals = {name: getattr(Operations, name) for name in self.NAMES}
+        self.before_checkpoint: Any = None  # called with the state, outside the timing
 
     def install(self) -> None:
         for name, original in self._originals.items():
@@ -198,6 +210,8 @@ class OperationTimes:
 
     def _timed(self, name: str, original: Any) -> Any:
         def timed(*args: Any, **kwargs: Any) -> Any:
+            if name == "checkpoint" and self.before_checkpoint is not None:
+                self.before_checkpoint(kwargs.get("state", args[0] if args else None))
             started = time.perf_counter()
             try:
                 return original(*args, **kwargs)
@@ -209,6 +223,53 @@ class OperationTimes:
 
     def result(self) -> dict[str, Any]:
         return {"seconds": self.seconds, "calls": self.calls}
+
+
+class CheckpointCost:
+    """Each checkpoint's own cost, the connector's part of it: building the state
+    (`Emitter.checkpoint` before it calls `op.checkpoint`: packing ledgers, the token) and
+    serialising it (`json.dumps`, which `op.checkpoint` does first; timed here on the same dict
+    just before, so the sync serialises twice). The runner's part (writing rows, saving and
+    logging the state) is `op.checkpoint`'s, timed by OperationTimes."""
+
+    def __init__(self) -> None:
+        self.build_seconds: list[float] = []
+        self.dump_seconds: list[float] = []
+        self.state_bytes: list[int] = []
+        self._original = connector.Emitter.checkpoint
+        self._entered = 0.0
+
+    def install(self, operations: OperationTimes) -> None:
+        """Time every `Emitter.checkpoint` until it calls `op.checkpoint`, then `json.dumps`."""
+        original, cost = self._original, self
+
+        def checkpoint(emitter: Any) -> None:
+            cost._entered = time.perf_counter()
+            original(emitter)
+
+        def before_op(state: dict[str, Any]) -> None:
+            cost.build_seconds.append(time.perf_counter() - cost._entered)
+            started = time.perf_counter()
+            text = json.dumps(state)
+            cost.dump_seconds.append(time.perf_counter() - started)
+            cost.state_bytes.append(len(text))
+
+        connector.Emitter.checkpoint = checkpoint
+        operations.before_checkpoint = before_op
+
+    def uninstall(self) -> None:
+        connector.Emitter.checkpoint = self._original
+
+    def result(self) -> dict[str, Any]:
+        total = [b + d for b, d in zip(self.build_seconds, self.dump_seconds, strict=True)]
+        return {
+            "checkpoints": len(total),
+            "max_seconds": max(total, default=0.0),
+            "mean_seconds": sum(total) / len(total) if total else 0.0,
+            "max_build_seconds": max(self.build_seconds, default=0.0),
+            "max_dump_seconds": max(self.dump_seconds, default=0.0),
+            "max_state_bytes": max(self.state_bytes, default=0),
+        }
 
 
 def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
@@ -232,6 +293,12 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
     profiler = cProfile.Profile() if spec.get("profile_file") else None
     operations = OperationTimes()
     operations.install()
+    cost = CheckpointCost() if spec.get("checkpoint_cost") else None
+    if cost is not None:
+        cost.install(operations)
+    state_file = spec.get("state_file")
+    state = json.loads(Path(state_file).read_text()) if state_file else {}
+    counting = spec["mode"] == "stream" or spec.get("counting_sink", False)
     sampler = Sampler(progress)
     sampler.start()
     user0, system0 = _cpu_seconds()
@@ -239,12 +306,12 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
     try:
         if profiler is not None:
             profiler.enable()
-        if spec["mode"] == "stream":
-            result["sdk_counts"] = sync_into_counting_sink(spec["configuration"])
+        if counting:
+            result["sdk_counts"] = sync_into_counting_sink(spec["configuration"], state, project)
         else:
             naming = spec.get("fivetran_naming", True)  # False: `fivetran debug --naming SOURCE`
             counts = core_adapter.run(
-                connector.connector, str(project), spec["configuration"], {}, naming
+                connector.connector, str(project), spec["configuration"], state, naming
             )
             result["sdk_counts"] = {k: v for k, v in dict(counts or {}).items() if v}
         result["ok"] = True
@@ -255,6 +322,8 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
         if profiler is not None:
             profiler.disable()
         operations.uninstall()
+        if cost is not None:
+            cost.uninstall()
     result["wall_seconds"] = time.perf_counter() - started
     user1, system1 = _cpu_seconds()
     result["cpu_user_seconds"] = user1 - user0
@@ -266,6 +335,8 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
     sampler.sample()
     result["samples"] = sampler.samples  # [elapsed s, CPU s, RSS MB, peak RSS MB]
     result["operations"] = operations.result()
+    if cost is not None:
+        result["checkpoint_cost"] = cost.result()
     if adapter is not None:
         result["replay_served"] = adapter.served
         result["replay_misses"] = adapter.misses[:20]
@@ -273,7 +344,7 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
         result["replay_skipped_wait_seconds"] = adapter.virtual.slept if adapter.virtual else 0.0
     if profiler is not None:
         result["profile"] = _profile_text(profiler, Path(spec["profile_file"]))
-    if spec["mode"] == "stream":  # nothing was written: the upserts the sink counted
+    if counting:  # nothing was written: the upserts the sink counted
         result["rows"] = result.get("sdk_counts", {}).get("upserts_per_table", {})
     else:
         result["rows"] = rows_per_table(project / "files" / "warehouse.db")

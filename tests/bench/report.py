@@ -337,3 +337,110 @@ def report_time_split(write: dict[str, Any] | None, source: dict[str, Any] | Non
             f"{(seconds['upsert'] - theirs) / max(1, calls['upsert']) * 1e6:.0f} us per row"
         )
     return lines
+
+
+# ------------------------------------------------------------------------------ the group mode
+
+# issue 19's targets for a group (items 1, 4, 5, 6).
+STATE_PER_LOCATION_TARGET_BYTES = 256 * 1024
+CHECKPOINT_TARGET_SECONDS = 0.2
+NO_CHANGE_REQUESTS_TARGET = 25
+WALL_PER_CPU_TARGET = 1.5
+
+
+def _per_location(server: dict[str, Any]) -> list[int]:
+    return [seen["requests"] for name, seen in server["locations"].items() if name != "ip"]
+
+
+def _group_sync_lines(label: str, result: dict[str, Any], restaurants: int) -> list[str]:
+    """One group sync: time, state per location, checkpoint cost, requests per location."""
+    if not result.get("ok"):
+        return report_failure(label, result)
+    counts = _per_location(result["server"])
+    state = result.get("state") or {}
+    cost = result.get("checkpoint_cost", {})
+    bound = result["bounds"]["rate_limit_seconds"]
+    lines = [
+        sync_line(label, result),
+        f"  wall / CPU {result['wall_seconds'] / max(result['cpu_seconds'], 1e-9):.2f}x; "
+        f"rate-limit bound {bound:.1f} s (wall / bound "
+        f"{result['wall_seconds'] / max(bound, 1e-9):.2f}x); 429s "
+        f"{result['server']['served_429']}; server CPU "
+        f"{result['server']['server_cpu_seconds']:.1f} s",
+        f"  requests per location: mean {sum(counts) / max(1, len(counts)):.1f}, min "
+        f"{min(counts, default=0)}, max {max(counts, default=0)} ({len(counts)} locations "
+        f"of {restaurants}); outside a location (login, partners) "
+        f"{result['server']['locations'].get('ip', {}).get('requests', 0)}",
+    ]
+    if state:
+        lines.append(
+            f"  state left: {n(state['bytes'])} bytes, {n(state['bytes'] / restaurants)} per "
+            f"location (delete ledger {n(sum(state['ledger_bytes']) / restaurants)} per location)"
+        )
+    if cost:
+        lines.append(
+            f"  one checkpoint's own cost (build + json.dumps of the state), over "
+            f"{cost['checkpoints']} checkpoints: max {cost['max_seconds'] * 1000:.1f} ms (build "
+            f"{cost['max_build_seconds'] * 1000:.1f}, dumps {cost['max_dump_seconds'] * 1000:.1f})"
+            f", mean {cost['mean_seconds'] * 1000:.1f} ms; largest state "
+            f"{n(cost['max_state_bytes'])} bytes"
+        )
+    lines.append(rss_line(result.get("samples", [])))
+    return lines
+
+
+def group_lines(results: dict[str, Any], restaurants: int) -> list[str]:
+    """The group benchmark's report: both syncs, the no-change sync's requests per endpoint and
+    its write bound, and issue 19's targets."""
+    lines: list[str] = []
+    first, second = results.get("first"), results.get("no_change")
+    if first:
+        lines += _group_sync_lines("First sync", first, restaurants)
+    if second:
+        lines += _group_sync_lines("No-change sync an hour later", second, restaurants)
+    if not (second and second.get("ok")):
+        return lines
+    lines.append("  no-change sync, requests per location per endpoint:")
+    lines += [
+        f"    {count / restaurants:>8.2f}  {path}"
+        for path, count in sorted(second["server"]["by_endpoint"].items())
+    ]
+    write = results.get("write_bound")
+    if write and write.get("ok"):
+        bound = max(write["wall_seconds"], second["bounds"]["rate_limit_seconds"])
+        lines.append(
+            f"  write bound (its responses replayed, no network, no waits): wall "
+            f"{write['wall_seconds']:.1f} s, CPU {write['cpu_seconds']:.1f} s; the sync's wall "
+            f"/ max(bounds) {second['wall_seconds'] / max(bound, 1e-9):.2f}x; rows "
+            f"{'the same as' if write['rows'] == second['rows'] else 'DIFFERENT FROM'} the sync's"
+        )
+    lines += _group_targets(first, second, restaurants)
+    return lines
+
+
+def _group_targets(
+    first: dict[str, Any] | None, second: dict[str, Any], restaurants: int
+) -> list[str]:
+    counts = _per_location(second["server"])
+    worst_state = max(
+        ((r.get("state") or {}).get("bytes", 0) for r in (first or {}, second) if r),
+        default=0,
+    )
+    worst_checkpoint = max(
+        (r.get("checkpoint_cost", {}).get("max_seconds", 0.0) for r in (first or {}, second)),
+        default=0.0,
+    )
+    ratio = second["wall_seconds"] / max(second["cpu_seconds"], 1e-9)
+    return [
+        "Targets (issue 19):",
+        f"  state per location <= {n(STATE_PER_LOCATION_TARGET_BYTES)} bytes: "
+        f"{_verdict(worst_state / restaurants <= STATE_PER_LOCATION_TARGET_BYTES)} "
+        f"({n(worst_state / restaurants)})",
+        f"  one checkpoint's own cost <= {CHECKPOINT_TARGET_SECONDS} s: "
+        f"{_verdict(worst_checkpoint <= CHECKPOINT_TARGET_SECONDS)} ({worst_checkpoint:.3f} s)",
+        f"  no-change requests per location <= {NO_CHANGE_REQUESTS_TARGET}: "
+        f"{_verdict(max(counts, default=0) <= NO_CHANGE_REQUESTS_TARGET)} "
+        f"(max {max(counts, default=0)})",
+        f"  no-change wall <= {WALL_PER_CPU_TARGET}x its CPU: "
+        f"{_verdict(ratio <= WALL_PER_CPU_TARGET)} ({ratio:.2f}x)",
+    ]

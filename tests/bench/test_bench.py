@@ -130,7 +130,7 @@ def test_a_sync_into_the_counting_sink_sees_every_row_a_runner_sync_writes(
         with toast_server(world=World.load()) as server, virtual_time():
             configuration = make_configuration(server)
             written = Project(tmp_path / "runner").sync(configuration).warehouse
-            streamed = child.sync_into_counting_sink(configuration)
+            streamed = child.sync_into_counting_sink(configuration, {}, tmp_path / "sink")
     finally:
         times.uninstall()
     assert Operations.upsert is OPERATIONS_UPSERT  # uninstalled
@@ -209,3 +209,36 @@ def test_runner_patches_are_named_by_commas_and_an_unknown_name_is_refused() -> 
     ]
     with pytest.raises(argparse.ArgumentTypeError, match="unknown runner patch nope"):
         runner_patches.parse("forget-keys,nope")
+
+
+@pytest.mark.slow  # runs the group benchmark: three child processes, ~20 s
+def test_the_group_benchmark_resumes_from_the_first_syncs_state_an_hour_later(
+    tmp_path: Path,
+) -> None:
+    """`tests/benchmark.py --group` at a tiny size: the no-change sync starts from the first
+    sync's state (no order is written again), its replay writes the same rows, and each
+    checkpoint's own cost is measured on the state the sync left."""
+    out = tmp_path / "group.json"
+    command = [
+        sys.executable,
+        "tests/benchmark.py",
+        "--group",
+        *("--restaurants", "3", "--days", "1", "--orders-per-day", "3", "--latency-ms", "5"),
+        *("--json", str(out), "--workdir", str(tmp_path / "work")),
+        *("--now", FIXED_NOW.isoformat()),
+    ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    assert "Targets (issue 19):" in finished.stdout
+    results = json.loads(out.read_text())
+    first, second, replayed = results["first"], results["no_change"], results["write_bound"]
+    assert first["rows"]["orders"] == 3 * 3
+    assert "orders" not in second["rows"]  # resumed from the first sync's cursors
+    assert second["sizes"]["now"] == "2026-11-20T13:00:00+00:00"  # an hour after FIXED_NOW
+    assert replayed["rows"] == second["rows"] and replayed["replay_miss_count"] == 0
+    state = json.loads((tmp_path / "work" / "first.state.json").read_text())
+    assert set(state["restaurants"]) == set(first["server"]["locations"]) - {"ip"}
+    cost = first["checkpoint_cost"]
+    assert cost["checkpoints"] == first["sdk_counts"]["Checkpoints"] >= 1
+    assert cost["max_state_bytes"] == first["state"]["bytes"] == len(json.dumps(state))
+    assert 0 < cost["max_seconds"] < 5
