@@ -35,7 +35,7 @@ from dataclasses import (
     replace,
 )  # the registry, settings and debts are frozen dataclasses
 from datetime import date, datetime, timedelta, timezone  # windows and business dates
-from typing import Any  # type hints
+from typing import Any, NamedTuple  # type hints; rate limits
 from urllib.parse import urlsplit  # the host and port a failed request went to
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # restaurant-local business dates
 
@@ -111,11 +111,23 @@ _MAX_CONFLICT_RESTARTS = 3  # 409 while paging config: restart the listing from 
 _DEFAULT_RETRY_AFTER_SECONDS = 5
 # Toast's limits per restaurant location (toast_api.md §4): 20 requests/s and 10,000 per 15
 # minutes across all APIs, 5 requests/s on ordersBulk. The client keeps under them by itself.
-_LOCATION_LIMITS = ((20, 1.0), (10_000, 900.0))
-_ORDERS_BULK_LIMIT = (5, 1.0)
+# Each budget is keyed by its name, never by its numbers: a spacing of 1 s on ordersBulk and
+# the menus' 1 per second are two budgets, not one.
+
+
+class RateLimit(NamedTuple):
+    """One of Toast's limits: at most `count` requests per `seconds`, a budget called `name`."""
+
+    name: str
+    count: int
+    seconds: float
+
+
+_LOCATION_LIMITS = (RateLimit("location", 20, 1.0), RateLimit("location15min", 10_000, 900.0))
+_ORDERS_BULK_LIMIT = RateLimit("ordersBulk", 5, 1.0)
 # The menus API serves the published menu document at most once per second per location; its
 # metadata endpoint has the default limit (toast_api.md §4, §6.5).
-_MENUS_LIMIT = (1, 1.0)
+_MENUS_LIMIT = RateLimit("menus", 1, 1.0)
 # `ordersBulkSpacingSeconds`: one version of Toast's rate-limit page also asks historical pulls
 # to space ordersBulk calls 5-10 s apart (toast_api.md §4). Off by default; at most a minute.
 _MAX_ORDERS_BULK_SPACING_SECONDS = 60.0
@@ -1327,7 +1339,7 @@ class Settings:
     restaurant_guids: tuple[str, ...] = ()
     management_group_guid: str | None = None
     max_workers: int = _DEFAULT_WORKERS
-    orders_bulk_limit: tuple[int, float] = _ORDERS_BULK_LIMIT  # (requests, seconds) per location
+    orders_bulk_limit: RateLimit = _ORDERS_BULK_LIMIT  # per location
     schedule_horizon_days: int = _DEFAULT_SCHEDULE_HORIZON_DAYS  # shifts read ahead of now
 
 
@@ -1424,7 +1436,7 @@ def _max_workers(text: str) -> int:
     return int(text)
 
 
-def _orders_bulk_limit(text: str) -> tuple[int, float]:
+def _orders_bulk_limit(text: str) -> RateLimit:
     """ordersBulk's limit per location: Toast's 5 requests/s, or one request per
     `ordersBulkSpacingSeconds` when that is longer."""
     try:
@@ -1436,8 +1448,8 @@ def _orders_bulk_limit(text: str) -> tuple[int, float]:
             "configuration key 'ordersBulkSpacingSeconds' must be a number of seconds from 0 to "
             f"{_MAX_ORDERS_BULK_SPACING_SECONDS:g}, such as 7.5"
         )
-    count, window = _ORDERS_BULK_LIMIT
-    return (1, seconds) if seconds > window / count else _ORDERS_BULK_LIMIT
+    name, count, window = _ORDERS_BULK_LIMIT
+    return RateLimit(name, 1, seconds) if seconds > window / count else _ORDERS_BULK_LIMIT
 
 
 def _schedule_horizon_days(text: str) -> int:
@@ -1758,10 +1770,10 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._sent: dict[tuple[str, tuple[int, float]], deque[float]] = {}
+        self._sent: dict[tuple[str, str], deque[float]] = {}  # (location, limit name) -> sends
         self._not_before: dict[str, float] = {}
 
-    def acquire(self, location: str, extra_limit: tuple[int, float] | None = None) -> None:
+    def acquire(self, location: str, extra_limit: RateLimit | None = None) -> None:
         """Block until a request to `location` keeps every limit, and record it as sent."""
         limits = (*_LOCATION_LIMITS, *((extra_limit,) if extra_limit else ()))
         while True:
@@ -1770,17 +1782,17 @@ class RateLimiter:
                 earliest = self._earliest(location, limits, now)
                 if earliest <= now:
                     for limit in limits:
-                        self._sent[(location, limit)].append(now)
+                        self._sent[(location, limit.name)].append(now)
                     return
             self._sleep(earliest - now)
 
-    def _earliest(self, location: str, limits: Iterable[tuple[int, float]], now: float) -> float:
+    def _earliest(self, location: str, limits: Iterable[RateLimit], now: float) -> float:
         """When the next request may go: every window holds fewer than its count, and the last
         request of each limit is an even share of its window ago (no bursts: a burst sent at one
         instant can reach Toast spread differently, and over a limit)."""
         earliest = self._not_before.get(location, 0.0)
-        for count, window in limits:
-            sent = self._sent.setdefault((location, (count, window)), deque())
+        for name, count, window in limits:
+            sent = self._sent.setdefault((location, name), deque())
             span = window + _RATE_WINDOW_MARGIN_SECONDS
             while sent and sent[0] <= now - span:
                 sent.popleft()
@@ -1892,7 +1904,7 @@ class ToastClient:
         self.limiter = RateLimiter(clock, sleep)
 
     @property
-    def orders_bulk_limit(self) -> tuple[int, float]:
+    def orders_bulk_limit(self) -> RateLimit:
         """ordersBulk's limit per location, on top of the location's (Settings)."""
         return self._settings.orders_bulk_limit
 
@@ -1980,7 +1992,7 @@ class ToastClient:
         path: str,
         restaurant: str | None,
         sealed: _Sealed,
-        extra_limit: tuple[int, float] | None,
+        extra_limit: RateLimit | None,
     ) -> requests.Response:
         """Send when the rate limiter allows it; retry 429, 5xx and network failures.
 
@@ -2048,7 +2060,7 @@ class ToastClient:
         path: str,
         restaurant: str | None,
         params: Mapping[str, Any] | None = None,
-        extra_limit: tuple[int, float] | None = None,
+        extra_limit: RateLimit | None = None,
     ) -> requests.Response:
         """GET with a valid token; on 401 a new login (see _renew_token) and a retry.
 
