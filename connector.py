@@ -2234,7 +2234,11 @@ def _flatten_into(
 ) -> None:
     """`flatten`, into `row`. With `columns`, each value is normalised (`normalise_value`) as it
     is placed: `build_row` flattens and normalises an object in one pass over its fields, the
-    connector's largest cost of its own per row. A null stays in place; the caller drops it."""
+    connector's largest cost of its own per row. A null stays in place; the caller drops it.
+
+    A reference the registry declares (`shiftReferenceId`) that arrives as its bare guid (a
+    string where an object is declared, as in Toast's own examples, toast_api.md §14) lands in
+    the reference's id column, as the object's `guid` would."""
     for key, value in record.items():
         if key in skip:
             continue
@@ -2243,7 +2247,14 @@ def _flatten_into(
             _flatten_into(row, value, inner, (), (), columns)
             continue
         name = _column(prefix, key)
-        row[name] = value if columns is None else normalise_value(value, columns.get(name))
+        if columns is None:
+            row[name] = value
+            continue
+        declared = columns.get(name)
+        if declared is None and isinstance(value, str) and _column(name, "guid") in columns:
+            name = _column(name, "guid")  # a bare guid where the reference object is declared
+            declared = columns[name]
+        row[name] = normalise_value(value, declared)
 
 
 def normalise_value(value: Any, declared: str | None) -> Any:
