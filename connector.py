@@ -3839,6 +3839,15 @@ def _debts_of(restaurant_state: Mapping[str, Any]) -> list[Debt]:
     return [Debt.from_state(debt) for debt in restaurant_state.get("debts", ())]
 
 
+def _readable_debts(restaurant_state: Any) -> list[Debt]:
+    """The debts of a restaurant's state entry, or none if it cannot be read (that restaurant
+    failed this sync, saying why: UnreadableState)."""
+    try:
+        return _debts_of(restaurant_state)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return []
+
+
 def _keep_debts(restaurant_state: dict[str, Any], debts: Iterable[Debt]) -> None:
     kept = [debt.to_state() for debt in merge_debts(debts)]
     if kept:
@@ -3847,19 +3856,40 @@ def _keep_debts(restaurant_state: dict[str, Any], debts: Iterable[Debt]) -> None
         restaurant_state.pop("debts", None)
 
 
+class UnreadableState(ToastHalt):
+    """A restaurant's entry in the state cannot be read: that restaurant fails, alone."""
+
+
 def plan_restaurant(restaurant: Discovered, state: Mapping[str, Any]) -> SyncPlan:
-    """Read one restaurant's cursors and debts from state (a new restaurant has none)."""
-    restaurant_state = state.get("restaurants", {}).get(restaurant[0], {})
-    cursor = restaurant_state.get("cursor")
-    config_since = restaurant_state.get("configSince")
-    return SyncPlan(
-        restaurant,
-        parse_timestamp(cursor) if cursor else None,
-        parse_timestamp(config_since) if config_since else None,
-        tuple(_debts_of(restaurant_state)),
-        restaurant_state.get("menusLastUpdated"),
-        unpack_schedule(restaurant_state.get("schedule")),
-    )
+    """Read one restaurant's cursors and debts from state (a new restaurant has none). Runs in
+    the restaurant's worker, so an entry it cannot read fails that restaurant alone
+    (UnreadableState). A debt of an endpoint the registry no longer has (renamed or removed)
+    is given up with an ERROR: nothing can ask for it, and the next state leaves it out."""
+    guid = restaurant[0]
+    try:
+        restaurant_state = state.get("restaurants", {}).get(guid, {})
+        cursor = restaurant_state.get("cursor")
+        config_since = restaurant_state.get("configSince")
+        plan = SyncPlan(
+            restaurant,
+            parse_timestamp(cursor) if cursor else None,
+            parse_timestamp(config_since) if config_since else None,
+            tuple(_debts_of(restaurant_state)),
+            restaurant_state.get("menusLastUpdated"),
+            unpack_schedule(restaurant_state.get("schedule")),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise UnreadableState(
+            f"its entry in the state (restaurants.{guid}) cannot be read ({error!r}); remove "
+            f"that entry from the state to sync the restaurant again from initialSyncStart"
+        ) from None
+    unknown = [debt for debt in plan.debts if debt.endpoint not in _ENDPOINTS_BY_PATH]
+    for debt in unknown:
+        log.error(
+            f"Restaurant {guid}: giving up {debt.describe()}: the connector no longer has that "
+            f"endpoint. That data may be missing; a re-sync of the restaurant fetches it."
+        )
+    return replace(plan, debts=tuple(d for d in plan.debts if d not in unknown))
 
 
 def sync_restaurant(
@@ -3978,11 +4008,11 @@ def run_sync(
     now = NOW()
     emitter.begin(now, [guid for guid, _ in restaurants])
     hand_off = _HandOff()
-    plans = [plan_restaurant(restaurant, emitter.state) for restaurant in restaurants]
 
-    def work(plan: SyncPlan) -> None:
-        guid = plan.restaurant[0]
-        try:
+    def work(restaurant: Discovered) -> None:
+        guid = restaurant[0]
+        try:  # the emitting thread writes no restaurant's entry before its worker hands it over
+            plan = plan_restaurant(restaurant, emitter.state)
             sync_restaurant(client, settings, plan, now, hand_off.put)
             outcome = _Finished(guid)
         except SyncCancelled:
@@ -3995,10 +4025,10 @@ def run_sync(
             hand_off.put(outcome)
 
     with ThreadPoolExecutor(settings.max_workers, thread_name_prefix="toast") as pool:
-        for plan in plans:
-            pool.submit(work, plan)
+        for restaurant in restaurants:
+            pool.submit(work, restaurant)
         try:
-            return _consume(hand_off, len(plans), emitter, now)
+            return _consume(hand_off, len(restaurants), emitter, now)
         finally:
             hand_off.cancelled.set()
 
@@ -4125,7 +4155,8 @@ def _summary(
     rows = ", ".join(
         f"{table} {emitter.totals[table]}/{emitter.totals[f'{table} deleted']}" for table in tables
     )
-    owed = sum(len(s.get("debts", ())) for s in emitter.state.get("restaurants", {}).values())
+    entries = emitter.state.get("restaurants", {}).values()
+    owed = sum(len(_readable_debts(entry)) for entry in entries)
     synced = sum(1 for o in outcomes if o.error is None and o.refused is None)
     return "\n".join(
         [
@@ -4145,7 +4176,7 @@ def _report_debts(state: Mapping[str, Any]) -> None:
     lines = [
         f"restaurant {guid}: {debt.describe()}"
         for guid, restaurant_state in sorted(state.get("restaurants", {}).items())
-        for debt in _debts_of(restaurant_state)
+        for debt in _readable_debts(restaurant_state)
     ]
     if lines:
         log.warning(
@@ -4167,7 +4198,7 @@ def update(configuration: dict, state: dict) -> None:
             f"Syncing {len(restaurants)} restaurant(s) with {settings.max_workers} worker(s)."
         )
         synced = emitter.state.get("restaurants", {})
-        asked = sum(len(synced.get(guid, {}).get("debts", ())) for guid, _ in restaurants)
+        asked = sum(len(_readable_debts(synced.get(guid, {}))) for guid, _ in restaurants)
         outcomes = run_sync(client, settings, emitter, restaurants)
         emitter.checkpoint()
         _report_debts(emitter.state)
