@@ -27,7 +27,7 @@ import threading  # per-location rate limiters and the token lock
 import time  # monotonic clocks for rate limiting and back-off
 import zlib  # packs the delete ledger into state
 from collections import Counter, deque  # row counts for logs; request timestamps for limiters
-from collections.abc import Callable, Iterable, Iterator, Mapping  # type hints
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence  # type hints
 from concurrent.futures import Executor, ThreadPoolExecutor  # concurrent fetching
 from dataclasses import (
     dataclass,
@@ -1284,6 +1284,19 @@ ALL_TABLES: tuple[Table, ...] = tuple(
     }.values()
 )
 _CARRIED_COLUMNS = _carried_columns(ALL_TABLES)
+# A link table -> the table of the objects it links, listed under the same field (a check's
+# `payments` become payment rows and check-payment links).
+_LINK_TARGETS = {
+    link.table.name: target.table.name
+    for table in ALL_TABLES
+    for link in table.children
+    for target in table.children
+    if link.table is not None
+    and target.table is not None
+    and link.source == target.source
+    and link.table.key == "link"
+    and target.table.key != "link"
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2376,6 +2389,35 @@ def explode(
 def primary_key_of(table: Table, row: Mapping[str, Any]) -> tuple[str, ...]:
     """The row's primary key values, in the table's key order."""
     return tuple(str(row.get(column)) for column in table.primary_key)
+
+
+def under_deleted(rows: Sequence[tuple[Table, Mapping[str, Any]]]) -> list[bool]:
+    """For each row of one explosion (parents before children): Toast flags it deleted, or it
+    lies under an object Toast flags deleted, whose children all go with it (a deleted check's
+    selections, modifiers, taxes, discounts and payment links; a deleted employee's job
+    references and wage overrides). A child names its parents' ids (`ordersCheckId`,
+    `employeeId`), so a flagged row condemns every row that names it. An object reached
+    through links (a payment) goes only when every link to it does: a live check keeps it."""
+    dead: set[tuple[str, Any]] = set()  # (context key, id) of the rows going
+    flags = []
+    for table, row in rows:
+        gone = row.get("deleted") is True or (
+            bool(dead) and any((fk, row.get(fk)) in dead for fk in table.foreign_keys)
+        )
+        if gone and table.context_key:
+            dead.add((table.context_key, row.get("id")))
+        flags.append(gone)
+    if not dead:
+        return flags
+    links: dict[tuple[str, Any], bool] = {}  # (linked table, id) -> every link to it goes
+    for (table, row), gone in zip(rows, flags, strict=True):
+        if table.name in _LINK_TARGETS:
+            linked = (_LINK_TARGETS[table.name], row.get(table.link_column))
+            links[linked] = links.get(linked, True) and gone
+    return [
+        gone or links.get((table.name, row.get("id")), False)
+        for (table, row), gone in zip(rows, flags, strict=True)
+    ]
 
 
 def build_restaurant_row(
@@ -3712,7 +3754,8 @@ class Emitter:
     def _parent_deletes(self, batch: Batch) -> list[Key]:
         """What to delete of an order or time entry: every row of it when Toast deleted it (its
         children went with it; a row a live parent also has stays), else the rows Toast flags
-        deleted; then the children it had last time and lost, unless another parent took them."""
+        deleted (and the rows under them: `under_deleted`); then the children it had last time
+        and lost, unless another parent took them."""
         keys = [(table.name, primary_key_of(table, row)) for table, row in batch.rows]
         deleted = batch.rows[0][1].get("deleted") is True
         vanished, owned = self.ledger.remember(
@@ -3721,13 +3764,19 @@ class Emitter:
         if deleted:
             doomed = [keys[0], *(key for key in keys[1:] if key in owned)]
         else:
-            flagged = (row.get("deleted") is True for _, row in batch.rows)
+            flagged = under_deleted(batch.rows)
             doomed = [key for key, deleted_row in zip(keys, flagged, strict=True) if deleted_row]
         return [*dict.fromkeys(doomed), *sorted(vanished)]
 
     def _other_deletes(self, batch: Batch, rows: list[Row]) -> list[Key]:
-        """Rows Toast flags deleted, then keys a full listing had last time and lost."""
-        doomed = [(t.name, primary_key_of(t, r)) for t, r in rows if r.get("deleted") is True]
+        """Rows Toast flags deleted and those under them (`under_deleted`), then keys a full
+        listing had last time and lost."""
+        flagged = under_deleted(rows)
+        doomed = [
+            (t.name, primary_key_of(t, r))
+            for (t, r), gone in zip(rows, flagged, strict=True)
+            if gone
+        ]
         if batch.listing is not None:
             name, keys = batch.listing
             doomed += sorted(self.ledger.replace(batch.restaurant, name, keys))

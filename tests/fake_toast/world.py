@@ -326,6 +326,20 @@ class World:
         source["deletedDate"] = source["modifiedDate"]
         return check
 
+    def delete_check(self, check_guid: str, modified: datetime) -> dict[str, Any]:
+        """Delete one check of an order that stays live: Toast flags the check `deleted` (as
+        it flags an order, toast_api.md §6.8 "Check.deleted similar") and sends its
+        selections and payments as they were, unflagged (they have no deleted flag of their
+        own). The order is modified. Returns the check."""
+        for orders in self.orders.values():
+            for order in orders:
+                for check in order.get("checks") or []:
+                    if check["guid"] == check_guid:
+                        order["modifiedDate"] = check["modifiedDate"] = format_ts(modified)
+                        check.update(deleted=True, deletedDate=format_ts(modified))
+                        return check
+        raise KeyError(f"no check {check_guid} in the world")
+
     def add_orders(self, restaurant: str, orders: Iterable[dict[str, Any]]) -> None:
         """Append orders (e.g. from `builders.bulk_orders`) to a restaurant."""
         self.orders.setdefault(restaurant, []).extend(orders)
