@@ -27,7 +27,7 @@ import threading  # per-location rate limiters and the token lock
 import time  # monotonic clocks for rate limiting and back-off
 import zlib  # packs the delete ledger into state
 from collections import Counter, deque  # row counts for logs; request timestamps for limiters
-from collections.abc import Callable, Iterable, Iterator, Mapping  # type hints
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence  # type hints
 from concurrent.futures import Executor, ThreadPoolExecutor  # concurrent fetching
 from dataclasses import (
     dataclass,
@@ -35,7 +35,7 @@ from dataclasses import (
     replace,
 )  # the registry, settings and debts are frozen dataclasses
 from datetime import date, datetime, timedelta, timezone  # windows and business dates
-from typing import Any  # type hints
+from typing import Any, NamedTuple  # type hints; rate limits
 from urllib.parse import urlsplit  # the host and port a failed request went to
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # restaurant-local business dates
 
@@ -145,11 +145,23 @@ _MAX_CONFLICT_RESTARTS = 3  # 409 while paging config: restart the listing from 
 _DEFAULT_RETRY_AFTER_SECONDS = 5
 # Toast's limits per restaurant location (toast_api.md §4): 20 requests/s and 10,000 per 15
 # minutes across all APIs, 5 requests/s on ordersBulk. The client keeps under them by itself.
-_LOCATION_LIMITS = ((20, 1.0), (10_000, 900.0))
-_ORDERS_BULK_LIMIT = (5, 1.0)
+# Each budget is keyed by its name, never by its numbers: a spacing of 1 s on ordersBulk and
+# the menus' 1 per second are two budgets, not one.
+
+
+class RateLimit(NamedTuple):
+    """One of Toast's limits: at most `count` requests per `seconds`, a budget called `name`."""
+
+    name: str
+    count: int
+    seconds: float
+
+
+_LOCATION_LIMITS = (RateLimit("location", 20, 1.0), RateLimit("location15min", 10_000, 900.0))
+_ORDERS_BULK_LIMIT = RateLimit("ordersBulk", 5, 1.0)
 # The menus API serves the published menu document at most once per second per location; its
 # metadata endpoint has the default limit (toast_api.md §4, §6.5).
-_MENUS_LIMIT = (1, 1.0)
+_MENUS_LIMIT = RateLimit("menus", 1, 1.0)
 # `ordersBulkSpacingSeconds`: one version of Toast's rate-limit page also asks historical pulls
 # to space ordersBulk calls 5-10 s apart (toast_api.md §4). Off by default; at most a minute.
 _MAX_ORDERS_BULK_SPACING_SECONDS = 60.0
@@ -1337,6 +1349,19 @@ ALL_TABLES: tuple[Table, ...] = tuple(
     }.values()
 )
 _CARRIED_COLUMNS = _carried_columns(ALL_TABLES)
+# A link table -> the table of the objects it links, listed under the same field (a check's
+# `payments` become payment rows and check-payment links).
+_LINK_TARGETS = {
+    link.table.name: target.table.name
+    for table in ALL_TABLES
+    for link in table.children
+    for target in table.children
+    if link.table is not None
+    and target.table is not None
+    and link.source == target.source
+    and link.table.key == "link"
+    and target.table.key != "link"
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1392,7 +1417,7 @@ class Settings:
     restaurant_guids: tuple[str, ...] = ()
     management_group_guid: str | None = None
     max_workers: int = _DEFAULT_WORKERS
-    orders_bulk_limit: tuple[int, float] = _ORDERS_BULK_LIMIT  # (requests, seconds) per location
+    orders_bulk_limit: RateLimit = _ORDERS_BULK_LIMIT  # per location
     schedule_horizon_days: int = _DEFAULT_SCHEDULE_HORIZON_DAYS  # shifts read ahead of now
     ledger_days: int = _DEFAULT_LEDGER_DAYS  # reach of the delete ledger (Ledger)
     config_changes_hours: int = _DEFAULT_CONFIG_CHANGES_HOURS  # configuration changes read
@@ -1492,7 +1517,7 @@ def _max_workers(text: str) -> int:
     return int(text)
 
 
-def _orders_bulk_limit(text: str) -> tuple[int, float]:
+def _orders_bulk_limit(text: str) -> RateLimit:
     """ordersBulk's limit per location: Toast's 5 requests/s, or one request per
     `ordersBulkSpacingSeconds` when that is longer."""
     try:
@@ -1504,8 +1529,8 @@ def _orders_bulk_limit(text: str) -> tuple[int, float]:
             "configuration key 'ordersBulkSpacingSeconds' must be a number of seconds from 0 to "
             f"{_MAX_ORDERS_BULK_SPACING_SECONDS:g}, such as 7.5"
         )
-    count, window = _ORDERS_BULK_LIMIT
-    return (1, seconds) if seconds > window / count else _ORDERS_BULK_LIMIT
+    name, count, window = _ORDERS_BULK_LIMIT
+    return RateLimit(name, 1, seconds) if seconds > window / count else _ORDERS_BULK_LIMIT
 
 
 def _schedule_horizon_days(text: str) -> int:
@@ -1570,6 +1595,7 @@ def validate_configuration(
         ),
         ledger_days=_ledger_days(
             configuration.get("deleteLedgerDays") or str(_DEFAULT_LEDGER_DAYS)
+        ),
         config_changes_hours=_config_hours(
             configuration, "configChangesHours", _DEFAULT_CONFIG_CHANGES_HOURS
         ),
@@ -1855,10 +1881,10 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._sent: dict[tuple[str, tuple[int, float]], deque[float]] = {}
+        self._sent: dict[tuple[str, str], deque[float]] = {}  # (location, limit name) -> sends
         self._not_before: dict[str, float] = {}
 
-    def acquire(self, location: str, extra_limit: tuple[int, float] | None = None) -> None:
+    def acquire(self, location: str, extra_limit: RateLimit | None = None) -> None:
         """Block until a request to `location` keeps every limit, and record it as sent."""
         limits = (*_LOCATION_LIMITS, *((extra_limit,) if extra_limit else ()))
         while True:
@@ -1867,17 +1893,17 @@ class RateLimiter:
                 earliest = self._earliest(location, limits, now)
                 if earliest <= now:
                     for limit in limits:
-                        self._sent[(location, limit)].append(now)
+                        self._sent[(location, limit.name)].append(now)
                     return
             self._sleep(earliest - now)
 
-    def _earliest(self, location: str, limits: Iterable[tuple[int, float]], now: float) -> float:
+    def _earliest(self, location: str, limits: Iterable[RateLimit], now: float) -> float:
         """When the next request may go: every window holds fewer than its count, and the last
         request of each limit is an even share of its window ago (no bursts: a burst sent at one
         instant can reach Toast spread differently, and over a limit)."""
         earliest = self._not_before.get(location, 0.0)
-        for count, window in limits:
-            sent = self._sent.setdefault((location, (count, window)), deque())
+        for name, count, window in limits:
+            sent = self._sent.setdefault((location, name), deque())
             span = window + _RATE_WINDOW_MARGIN_SECONDS
             while sent and sent[0] <= now - span:
                 sent.popleft()
@@ -1996,7 +2022,7 @@ class ToastClient:
         self.limiter = RateLimiter(clock, sleep)
 
     @property
-    def orders_bulk_limit(self) -> tuple[int, float]:
+    def orders_bulk_limit(self) -> RateLimit:
         """ordersBulk's limit per location, on top of the location's (Settings)."""
         return self._settings.orders_bulk_limit
 
@@ -2084,7 +2110,7 @@ class ToastClient:
         path: str,
         restaurant: str | None,
         sealed: _Sealed,
-        extra_limit: tuple[int, float] | None,
+        extra_limit: RateLimit | None,
     ) -> requests.Response:
         """Send when the rate limiter allows it; retry 429, 5xx and network failures.
 
@@ -2152,7 +2178,7 @@ class ToastClient:
         path: str,
         restaurant: str | None,
         params: Mapping[str, Any] | None = None,
-        extra_limit: tuple[int, float] | None = None,
+        extra_limit: RateLimit | None = None,
     ) -> requests.Response:
         """GET with a valid token; on 401 a new login (see _renew_token) and a retry.
 
@@ -2326,7 +2352,11 @@ def _flatten_into(
 ) -> None:
     """`flatten`, into `row`. With `columns`, each value is normalised (`normalise_value`) as it
     is placed: `build_row` flattens and normalises an object in one pass over its fields, the
-    connector's largest cost of its own per row. A null stays in place; the caller drops it."""
+    connector's largest cost of its own per row. A null stays in place; the caller drops it.
+
+    A reference the registry declares (`shiftReferenceId`) that arrives as its bare guid (a
+    string where an object is declared, as in Toast's own examples, toast_api.md §14) lands in
+    the reference's id column, as the object's `guid` would."""
     for key, value in record.items():
         if key in skip:
             continue
@@ -2335,7 +2365,14 @@ def _flatten_into(
             _flatten_into(row, value, inner, (), (), columns)
             continue
         name = _column(prefix, key)
-        row[name] = value if columns is None else normalise_value(value, columns.get(name))
+        if columns is None:
+            row[name] = value
+            continue
+        declared = columns.get(name)
+        if declared is None and isinstance(value, str) and _column(name, "guid") in columns:
+            name = _column(name, "guid")  # a bare guid where the reference object is declared
+            declared = columns[name]
+        row[name] = normalise_value(value, declared)
 
 
 def normalise_value(value: Any, declared: str | None) -> Any:
@@ -2460,6 +2497,35 @@ def explode(
 def primary_key_of(table: Table, row: Mapping[str, Any]) -> tuple[str, ...]:
     """The row's primary key values, in the table's key order."""
     return tuple(str(row.get(column)) for column in table.primary_key)
+
+
+def under_deleted(rows: Sequence[tuple[Table, Mapping[str, Any]]]) -> list[bool]:
+    """For each row of one explosion (parents before children): Toast flags it deleted, or it
+    lies under an object Toast flags deleted, whose children all go with it (a deleted check's
+    selections, modifiers, taxes, discounts and payment links; a deleted employee's job
+    references and wage overrides). A child names its parents' ids (`ordersCheckId`,
+    `employeeId`), so a flagged row condemns every row that names it. An object reached
+    through links (a payment) goes only when every link to it does: a live check keeps it."""
+    dead: set[tuple[str, Any]] = set()  # (context key, id) of the rows going
+    flags = []
+    for table, row in rows:
+        gone = row.get("deleted") is True or (
+            bool(dead) and any((fk, row.get(fk)) in dead for fk in table.foreign_keys)
+        )
+        if gone and table.context_key:
+            dead.add((table.context_key, row.get("id")))
+        flags.append(gone)
+    if not dead:
+        return flags
+    links: dict[tuple[str, Any], bool] = {}  # (linked table, id) -> every link to it goes
+    for (table, row), gone in zip(rows, flags, strict=True):
+        if table.name in _LINK_TARGETS:
+            linked = (_LINK_TARGETS[table.name], row.get(table.link_column))
+            links[linked] = links.get(linked, True) and gone
+    return [
+        gone or links.get((table.name, row.get("id")), False)
+        for (table, row), gone in zip(rows, flags, strict=True)
+    ]
 
 
 def build_restaurant_row(
@@ -3878,7 +3944,8 @@ class Emitter:
     def _parent_deletes(self, batch: Batch) -> list[Key]:
         """What to delete of an order or time entry: every row of it when Toast deleted it (its
         children went with it; a row a live parent also has stays), else the rows Toast flags
-        deleted; then the children it had last time and lost, unless another parent took them."""
+        deleted (and the rows under them: `under_deleted`); then the children it had last time
+        and lost, unless another parent took them."""
         keys = [(table.name, primary_key_of(table, row)) for table, row in batch.rows]
         deleted = batch.rows[0][1].get("deleted") is True
         vanished, owned = self.ledger.remember(
@@ -3887,13 +3954,19 @@ class Emitter:
         if deleted:
             doomed = [keys[0], *(key for key in keys[1:] if key in owned)]
         else:
-            flagged = (row.get("deleted") is True for _, row in batch.rows)
+            flagged = under_deleted(batch.rows)
             doomed = [key for key, deleted_row in zip(keys, flagged, strict=True) if deleted_row]
         return [*dict.fromkeys(doomed), *sorted(vanished)]
 
     def _other_deletes(self, batch: Batch, rows: list[Row]) -> list[Key]:
-        """Rows Toast flags deleted, then keys a full listing had last time and lost."""
-        doomed = [(t.name, primary_key_of(t, r)) for t, r in rows if r.get("deleted") is True]
+        """Rows Toast flags deleted and those under them (`under_deleted`), then keys a full
+        listing had last time and lost."""
+        flagged = under_deleted(rows)
+        doomed = [
+            (t.name, primary_key_of(t, r))
+            for (t, r), gone in zip(rows, flagged, strict=True)
+            if gone
+        ]
         if batch.listing is not None:
             name, keys = batch.listing
             doomed += sorted(self.ledger.replace(batch.restaurant, name, keys))
@@ -4006,6 +4079,15 @@ def _debts_of(restaurant_state: Mapping[str, Any]) -> list[Debt]:
     return [Debt.from_state(debt) for debt in restaurant_state.get("debts", ())]
 
 
+def _readable_debts(restaurant_state: Any) -> list[Debt]:
+    """The debts of a restaurant's state entry, or none if it cannot be read (that restaurant
+    failed this sync, saying why: UnreadableState)."""
+    try:
+        return _debts_of(restaurant_state)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return []
+
+
 def _keep_debts(restaurant_state: dict[str, Any], debts: Iterable[Debt]) -> None:
     kept = [debt.to_state() for debt in merge_debts(debts)]
     if kept:
@@ -4014,22 +4096,43 @@ def _keep_debts(restaurant_state: dict[str, Any], debts: Iterable[Debt]) -> None
         restaurant_state.pop("debts", None)
 
 
+class UnreadableState(ToastHalt):
+    """A restaurant's entry in the state cannot be read: that restaurant fails, alone."""
+
+
 def plan_restaurant(restaurant: Discovered, state: Mapping[str, Any]) -> SyncPlan:
-    """Read one restaurant's cursors and debts from state (a new restaurant has none)."""
-    restaurant_state = state.get("restaurants", {}).get(restaurant[0], {})
-    moments = {
-        key: parse_timestamp(restaurant_state[key]) if restaurant_state.get(key) else None
-        for key in ("cursor", "configSince", "configListed")
-    }
-    return SyncPlan(
-        restaurant,
-        moments["cursor"],
-        moments["configSince"],
-        tuple(_debts_of(restaurant_state)),
-        restaurant_state.get("menusLastUpdated"),
-        unpack_schedule(restaurant_state.get("schedule")),
-        moments["configListed"],
-    )
+    """Read one restaurant's cursors and debts from state (a new restaurant has none). Runs in
+    the restaurant's worker, so an entry it cannot read fails that restaurant alone
+    (UnreadableState). A debt of an endpoint the registry no longer has (renamed or removed)
+    is given up with an ERROR: nothing can ask for it, and the next state leaves it out."""
+    guid = restaurant[0]
+    try:
+        restaurant_state = state.get("restaurants", {}).get(guid, {})
+        moments = {
+            key: parse_timestamp(restaurant_state[key]) if restaurant_state.get(key) else None
+            for key in ("cursor", "configSince", "configListed")
+        }
+        plan = SyncPlan(
+            restaurant,
+            moments["cursor"],
+            moments["configSince"],
+            tuple(_debts_of(restaurant_state)),
+            restaurant_state.get("menusLastUpdated"),
+            unpack_schedule(restaurant_state.get("schedule")),
+            moments["configListed"],
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise UnreadableState(
+            f"its entry in the state (restaurants.{guid}) cannot be read ({error!r}); remove "
+            f"that entry from the state to sync the restaurant again from initialSyncStart"
+        ) from None
+    unknown = [debt for debt in plan.debts if debt.endpoint not in _ENDPOINTS_BY_PATH]
+    for debt in unknown:
+        log.error(
+            f"Restaurant {guid}: giving up {debt.describe()}: the connector no longer has that "
+            f"endpoint. That data may be missing; a re-sync of the restaurant fetches it."
+        )
+    return replace(plan, debts=tuple(d for d in plan.debts if d not in unknown))
 
 
 def sync_restaurant(
@@ -4155,11 +4258,11 @@ def run_sync(
     now = NOW()
     emitter.begin(now, [guid for guid, _ in restaurants], settings.ledger_days)
     hand_off = _HandOff()
-    plans = [plan_restaurant(restaurant, emitter.state) for restaurant in restaurants]
 
-    def work(plan: SyncPlan) -> None:
-        guid = plan.restaurant[0]
-        try:
+    def work(restaurant: Discovered) -> None:
+        guid = restaurant[0]
+        try:  # the emitting thread writes no restaurant's entry before its worker hands it over
+            plan = plan_restaurant(restaurant, emitter.state)
             sync_restaurant(client, settings, plan, now, hand_off.put)
             outcome = _Finished(guid)
         except SyncCancelled:
@@ -4171,12 +4274,12 @@ def run_sync(
         with contextlib.suppress(SyncCancelled):
             hand_off.put(outcome)
 
-    workers = workers_for(settings, len(plans))
+    workers = workers_for(settings, len(restaurants))
     with ThreadPoolExecutor(workers, thread_name_prefix="toast") as pool:
-        for plan in plans:
-            pool.submit(work, plan)
+        for restaurant in restaurants:
+            pool.submit(work, restaurant)
         try:
-            return _consume(hand_off, len(plans), emitter, now)
+            return _consume(hand_off, len(restaurants), emitter, now)
         finally:
             hand_off.cancelled.set()
 
@@ -4302,7 +4405,8 @@ def _summary(
     rows = ", ".join(
         f"{table} {emitter.totals[table]}/{emitter.totals[f'{table} deleted']}" for table in tables
     )
-    owed = sum(len(s.get("debts", ())) for s in emitter.state.get("restaurants", {}).values())
+    entries = emitter.state.get("restaurants", {}).values()
+    owed = sum(len(_readable_debts(entry)) for entry in entries)
     synced = sum(1 for o in outcomes if o.error is None and o.refused is None)
     return "\n".join(
         [
@@ -4322,7 +4426,7 @@ def _report_debts(state: Mapping[str, Any]) -> None:
     lines = [
         f"restaurant {guid}: {debt.describe()}"
         for guid, restaurant_state in sorted(state.get("restaurants", {}).items())
-        for debt in _debts_of(restaurant_state)
+        for debt in _readable_debts(restaurant_state)
     ]
     if lines:
         log.warning(
@@ -4345,7 +4449,7 @@ def update(configuration: dict, state: dict) -> None:
             f"{workers_for(settings, len(restaurants))} worker(s)."
         )
         synced = emitter.state.get("restaurants", {})
-        asked = sum(len(synced.get(guid, {}).get("debts", ())) for guid, _ in restaurants)
+        asked = sum(len(_readable_debts(synced.get(guid, {}))) for guid, _ in restaurants)
         outcomes = run_sync(client, settings, emitter, restaurants)
         emitter.checkpoint()
         _report_debts(emitter.state)
@@ -4451,6 +4555,8 @@ _FORM_FIELDS = (
         placeholder=str(_DEFAULT_LEDGER_DAYS),
         description="Optional, 1 to 90: a child removed from an order or time entry modified "
         "within this many days is deleted; beyond, order_modified_date tells it (README).",
+    ),
+    _FormField(
         "configChangesHours",
         "Hours between configuration change reads",
         placeholder=str(_DEFAULT_CONFIG_CHANGES_HOURS),

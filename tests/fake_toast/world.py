@@ -267,6 +267,23 @@ class World:
 
     # --- mutation helpers for tests ---
 
+    def serve_example_shapes(self) -> None:
+        """Serve what Toast's own examples show where they differ from the spec (toast_api.md
+        §14, Toast developer guide "Employees" chapter): a time entry's `shiftReference` as its
+        shift's bare guid (a string, not an object), and employees that are not deleted with
+        `deletedDate` 1970-01-01, a sentinel (only `deleted` says an employee is deleted)."""
+        for labor in self.labor.values():
+            shifts: dict[str, str] = {}
+            for shift in labor.get("shifts", []):
+                shifts.setdefault(shift["employeeReference"]["guid"], shift["guid"])
+            for entry in labor.get("timeEntries", []):
+                shift = shifts.get(entry["employeeReference"]["guid"])
+                if shift and not entry.get("shiftReference"):
+                    entry["shiftReference"] = shift
+            for employee in labor.get("employees", []):
+                if not employee.get("deleted"):
+                    employee["deletedDate"] = "1970-01-01T00:00:00.000+0000"
+
     def find_order(self, guid: str) -> dict[str, Any]:
         """Return the order with this GUID at whichever restaurant holds it.
 
@@ -308,6 +325,20 @@ class World:
         source["deleted"] = True
         source["deletedDate"] = source["modifiedDate"]
         return check
+
+    def delete_check(self, check_guid: str, modified: datetime) -> dict[str, Any]:
+        """Delete one check of an order that stays live: Toast flags the check `deleted` (as
+        it flags an order, toast_api.md §6.8 "Check.deleted similar") and sends its
+        selections and payments as they were, unflagged (they have no deleted flag of their
+        own). The order is modified. Returns the check."""
+        for orders in self.orders.values():
+            for order in orders:
+                for check in order.get("checks") or []:
+                    if check["guid"] == check_guid:
+                        order["modifiedDate"] = check["modifiedDate"] = format_ts(modified)
+                        check.update(deleted=True, deletedDate=format_ts(modified))
+                        return check
+        raise KeyError(f"no check {check_guid} in the world")
 
     def add_orders(self, restaurant: str, orders: Iterable[dict[str, Any]]) -> None:
         """Append orders (e.g. from `builders.bulk_orders`) to a restaurant."""

@@ -592,10 +592,11 @@ def _labor(walk: _Walk, world: World, start: datetime, now: datetime, horizon: t
         values = flatten(employee, skip=("jobReferences", "wageOverrides"))
         _put(walk, "employee", {**values, **at_restaurant}, _flagged(employee))
         parents = {"employee_id": employee["guid"], **at_restaurant}
+        gone = walk.deleted_order_children and _flagged(employee)  # its rows go with it
         for reference in employee.get("jobReferences") or ():
-            _put(walk, "employee_job_reference", {**flatten(reference), **parents})
+            _put(walk, "employee_job_reference", {**flatten(reference), **parents}, gone)
         for override in employee.get("wageOverrides") or ():
-            _put(walk, "employee_wage_override", {**flatten(override), **parents})
+            _put(walk, "employee_wage_override", {**flatten(override), **parents}, gone)
     for shift in world.labor_candidates(guid, "shifts", start, now + horizon):
         # Toast never returns a shift without a clock-out; a shift belongs to the range it
         # clocks out in (one that straddles `start` too).

@@ -167,12 +167,12 @@ def test_a_bad_configuration_names_the_key(changes: dict, named: str) -> None:
         ("", c._ORDERS_BULK_LIMIT),
         ("0", c._ORDERS_BULK_LIMIT),
         ("0.2", c._ORDERS_BULK_LIMIT),  # 5 per second already spaces calls 0.2 s apart
-        ("7.5", (1, 7.5)),
-        ("60", (1, 60.0)),
+        ("7.5", c.RateLimit("ordersBulk", 1, 7.5)),
+        ("60", c.RateLimit("ordersBulk", 1, 60.0)),
     ],
 )
 def test_orders_bulk_spacing_slows_orders_bulk_and_never_speeds_it_up(
-    spacing: str, limit: tuple[int, float]
+    spacing: str, limit: c.RateLimit
 ) -> None:
     settings = c.validate_configuration({**GOOD, "ordersBulkSpacingSeconds": spacing}, NOW)
     assert settings.orders_bulk_limit == limit
@@ -280,6 +280,19 @@ def test_limiter_keeps_a_configured_orders_bulk_spacing() -> None:
     before = clock.now
     limiter.acquire("r-1")  # other endpoints of the location are not held back
     assert clock.now - before < 1.0
+
+
+def test_an_orders_bulk_spacing_equal_to_the_menus_limit_is_a_budget_of_its_own() -> None:
+    # ordersBulkSpacingSeconds=1 makes ordersBulk's limit 1 per second, the menus' numbers:
+    # keyed by numbers, the two shared one budget and each held the other back a second.
+    clock = FakeClock()
+    limiter = c.RateLimiter(clock, clock.sleep)
+    settings = c.validate_configuration({**GOOD, "ordersBulkSpacingSeconds": "1"}, NOW)
+    limiter.acquire("r-1", settings.orders_bulk_limit)
+    limiter.acquire("r-1", c._MENUS_LIMIT)
+    assert clock.now < 0.1  # only the location's even spacing
+    limiter.acquire("r-1", settings.orders_bulk_limit)
+    assert clock.now >= 1.0  # while ordersBulk keeps its own second
 
 
 def test_limiter_spaces_requests_evenly_instead_of_bursting() -> None:
