@@ -45,7 +45,8 @@ def test_an_unreadable_restaurant_entry_fails_that_restaurant_alone(
     assert R2 not in str(failed.value) and R3 not in str(failed.value)
 
     after = project.state()["restaurants"]
-    assert after[R1] == {"debts": unreadable}  # left as it was, for the user to see
+    # Left as it was, for the user to see; the sync only notes that the restaurant was listed.
+    assert after[R1] == {"debts": unreadable, "lastListed": "2026-11-20T12:00:00.000+0000"}
     assert {guid: "cursor" in after[guid] for guid in (R2, R3)} == {R2: True, R3: True}
     assert "debts" not in after[R2]  # the renamed endpoint's debt is given up
     errors = [line for line in capfd.readouterr().out.splitlines() if '"level":"ERROR"' in line]
