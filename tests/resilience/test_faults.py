@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import statistics
 import threading
 import time
 from datetime import datetime, timezone
@@ -284,11 +285,14 @@ def test_given_an_orders_bulk_spacing_then_order_pages_are_that_far_apart_and_al
     gaps = [later - earlier for earlier, later in itertools.pairwise(sorted(times[1]))]
     # Real time, seen by the server (the fake's rate-limit headers follow real time, so the
     # unspaced run cannot be judged in virtual time): the client admits the pages 1.1 s apart
-    # (the spacing plus connector._RATE_WINDOW_MARGIN_SECONDS); a gap under 1.0 s here needs the
-    # machine to delay a page 0.1 s more than the next on its way: that is the tolerance.
-    assert min(gaps) >= 1.0
+    # (the spacing plus connector._RATE_WINDOW_MARGIN_SECONDS). On a loaded CI machine one page
+    # can reach the server a few tenths of a second later than the next (a gap of 0.87 s was
+    # seen once), so a single gap may be shorter; on average they are the spacing apart, and
+    # none comes near the 0.22 s of Toast's unspaced 5 per second.
+    assert statistics.mean(gaps) >= 1.0
+    assert min(gaps) >= 0.6
     unspaced = [later - earlier for earlier, later in itertools.pairwise(sorted(times[0]))]
-    assert min(unspaced) < 1.0  # without the setting, Toast's 5 per second
+    assert statistics.mean(unspaced) < 0.6  # without the setting, Toast's 5 per second
 
 
 def peak(times: list[float], window: float) -> int:
