@@ -172,6 +172,7 @@ def _copy_repository(target: Path) -> Path:
 
 
 @pytest.mark.e2e
+@pytest.mark.slow  # about 30 s of CPU (a whole `fivetran debug` of the demo world): CI runs it
 def test_the_sandbox_syncs_into_its_own_folder_and_leaves_the_project_files_alone(
     tmp_path: Path,
 ) -> None:
