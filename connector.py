@@ -100,12 +100,23 @@ _READ_DUE_SLACK_MINUTES = 10
 _ORDERS_PAGE_SIZE = 100
 # ordersBulk pages by offset: an order edited while its range is paged leaves the range, every
 # later order moves one place up, and the first order of the next page is never served
-# (toast_api.md §13). So after a range of several pages, one request asks which orders were
-# modified since the paging began (this margin absorbs the difference between our clock and
-# Toast's); if an order served on page p is among them, pages p onwards are read again. A range
-# still changing after this many passes is kept as a debt (below) and read again next sync.
+# (toast_api.md §13). So orders are read in slices, time ranges that each hold less than a page
+# and are answered whole by one request (RestaurantSync._window_orders says why that cannot lose
+# an order). A slice whose first page comes back full is split in halves down to this floor;
+# the next slice starts from the length that last worked, grown or shrunk towards this many
+# orders (at most doubled), so a busy location pays its splits once, not at every slice.
+_ORDERS_SLICE_FLOOR_SECONDS = 60
+_ORDERS_SLICE_TARGET = 70
+_ORDERS_SLICE_MAX_GROWTH = 2.0
+# A range shorter than the floor that still holds a full page (a batch edit of 100 orders within
+# a minute) is paged by offset, and then one sliced request asks which orders were modified since
+# the paging began (from this margin before it, for the difference between our clock and Toast's,
+# to now); one served with another modifiedDate has moved, and its page and the later ones are
+# read again. Still moving after this many passes, paged past this many pages, or a page that
+# repeats one before: the rest of the window is kept as a debt (below) and read again next sync.
 _PAGING_CLOCK_MARGIN_MINUTES = 5
 _MAX_PAGING_PASSES = 3
+_MAX_OFFSET_PAGES = 50
 # Work Toast refused (400, 403, 404, repeated 401: toast_api.md §5; users see 403s that pass
 # hours later, §13) is kept in state as a debt and retried at every later sync. An item is given
 # up, with an ERROR naming it, once it failed on at least this many syncs over at least this many
@@ -2252,6 +2263,33 @@ def iter_token_pages(
         seen.add(page_token)
 
 
+@dataclass(frozen=True)
+class OrdersPage:
+    """One ordersBulk answer: its orders, whether Toast has more, whether Toast said so in a
+    `Link` header (else `more` is only guessed from a full page)."""
+
+    records: list[dict]
+    more: bool
+    linked: bool
+
+
+def get_orders_page(
+    client: ToastClient,
+    endpoint: Endpoint,
+    restaurant: str,
+    params: Mapping[str, Any],
+    page: int = 1,
+) -> OrdersPage:
+    """Page `page` of ordersBulk (`pageSize` 100). Toast has more when its `Link` header has
+    rel="next" (toast_api.md §3); without Link headers, when the page is full."""
+    query = {**params, "pageSize": _ORDERS_PAGE_SIZE, "page": page}
+    response = client.get(endpoint.path, restaurant, query, client.orders_bulk_limit)
+    records = response.json() or []
+    if "Link" in response.headers:
+        return OrdersPage(records, more="next" in response.links, linked=True)
+    return OrdersPage(records, more=len(records) >= _ORDERS_PAGE_SIZE, linked=False)
+
+
 def iter_numbered_pages(
     client: ToastClient,
     endpoint: Endpoint,
@@ -2259,31 +2297,30 @@ def iter_numbered_pages(
     params: Mapping[str, Any],
     first_page: int = 1,
 ) -> Iterator[tuple[int, list[dict]]]:
-    """Pages of ordersBulk as (number, records): `page` 1, 2, ... of `pageSize`.
+    """Pages of ordersBulk as (number, records) from `first_page`, by offset (rarely: see
+    _MAX_OFFSET_PAGES). The last page is the one Toast says has no next.
 
-    The last page is the one without a `Link: rel="next"` when Toast sends Link headers
-    (toast_api.md §3), else a short one. A page that repeats the previous one ends the listing
-    (with a warning) instead of looping.
+    Raises PagingDrift when the listing cannot be trusted: an empty page that Toast announced
+    (an order left the range), a page that repeats an earlier one (a cycle), or more than
+    _MAX_OFFSET_PAGES pages.
     """
-    page, previous = first_page, None
-    while True:
-        query = {**params, "pageSize": _ORDERS_PAGE_SIZE, "page": page}
-        response = client.get(endpoint.path, restaurant, query, client.orders_bulk_limit)
-        records = response.json() or []
-        guids = [record.get("guid") for record in records]
-        if records and guids == previous:
-            log.warning(
-                f"{endpoint.path} for restaurant {restaurant}: page {page} repeats page "
-                f"{page - 1}; the listing ends there"
-            )
-            return
+    seen: set[tuple[str, ...]] = set()
+    announced = False  # the page before said, in a Link header, that this one exists
+    for page in range(first_page, first_page + _MAX_OFFSET_PAGES):
+        answer = get_orders_page(client, endpoint, restaurant, params, page)
+        records = answer.records
+        guids = tuple(str(record.get("guid")) for record in records)
+        if not records and announced:
+            raise PagingDrift(f"{endpoint.path}: page {page} is empty although announced")
+        if records and guids in seen:
+            raise PagingDrift(f"{endpoint.path}: page {page} repeats an earlier page")
+        seen.add(guids)
         if records:
             yield page, records
-        links = response.links if "Link" in response.headers else None
-        more = "next" in links if links is not None else len(records) == _ORDERS_PAGE_SIZE
-        if not records or not more:
+        if not records or not answer.more:
             return
-        page, previous = page + 1, guids
+        announced = answer.linked
+    raise PagingDrift(f"{endpoint.path}: more than {_MAX_OFFSET_PAGES} pages")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2788,6 +2825,41 @@ def plan_windows(start: datetime, now: datetime, days: int = _WINDOW_DAYS) -> li
     return windows
 
 
+@dataclass
+class SliceSpan:
+    """The length of the next ordersBulk slice, learnt from the answers so far (_ORDERS_SLICE_*).
+
+    `seconds` None: a slice is the whole range asked (a quiet location reads a window at once).
+    """
+
+    seconds: float | None = None
+
+    def end(self, start: datetime, limit: datetime) -> datetime:
+        """The end of the slice that starts at `start`, at most `limit`."""
+        if self.seconds is None:
+            return limit
+        return min(start + timedelta(seconds=self.seconds), limit)
+
+    def split(self, start: datetime, end: datetime) -> bool:
+        """[start, end) answered a full page: halve it. False when it is at the floor already
+        (the range is then paged)."""
+        length = (end - start).total_seconds()
+        if length <= _ORDERS_SLICE_FLOOR_SECONDS:
+            return False
+        self.seconds = max(_ORDERS_SLICE_FLOOR_SECONDS, round(length / 2))
+        return True
+
+    def answered(self, start: datetime, end: datetime, orders: int) -> None:
+        """[start, end) held `orders`, less than a page: aim the next slice at
+        _ORDERS_SLICE_TARGET orders, at most _ORDERS_SLICE_MAX_GROWTH times longer. A slice cut
+        short by its range's end says nothing against a longer one."""
+        length = (end - start).total_seconds()
+        factor = min(_ORDERS_SLICE_MAX_GROWTH, _ORDERS_SLICE_TARGET / max(orders, 1))
+        if self.seconds is not None and length < self.seconds and factor >= 1:
+            return
+        self.seconds = max(_ORDERS_SLICE_FLOOR_SECONDS, round(length * factor))
+
+
 def overlapping_ranges(
     start: datetime, end: datetime, overlap: timedelta, max_span: timedelta
 ) -> list[tuple[datetime, datetime]]:
@@ -3015,7 +3087,18 @@ class RestaurantRefused(ToastError):
 
 
 class PagingDrift(ToastError):
-    """A window's orders kept changing while they were paged (_MAX_PAGING_PASSES)."""
+    """Orders paged by offset cannot be trusted: they kept changing (_MAX_PAGING_PASSES), or
+    the pages themselves were inconsistent (iter_numbered_pages)."""
+
+
+class OwedFrom(ToastError):
+    """Reading a window's orders stopped at `start`: [start, the window's end) is owed, because
+    of `reason` (a ToastSkip is a refusal of the endpoint)."""
+
+    def __init__(self, start: datetime, reason: ToastError) -> None:
+        super().__init__(str(reason))
+        self.start = start
+        self.reason = reason
 
 
 def _utc_now() -> datetime:
@@ -3076,6 +3159,7 @@ class RestaurantSync:
         self._refusals: Counter[str] = Counter()  # refusals in a row, per endpoint path
         self._last_refusal: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._orders_span = SliceSpan()  # ordersBulk slice length, learnt across windows
 
     def _get(self, endpoint: Endpoint, params: Mapping[str, Any] | None = None) -> list[dict]:
         return self.client.get(endpoint.path, self.restaurant.guid, params).json() or []
@@ -3308,67 +3392,109 @@ class RestaurantSync:
         }[endpoint.walk]
         try:
             fetch(endpoint, window)
-        except PagingDrift as error:
-            return [self._owe(endpoint, str(error), window.start, window.end)]
+        except OwedFrom as owed:  # orders: the slices before `start` were read
+            reason = owed.reason
+            text = self._refused(endpoint, reason) if isinstance(reason, ToastSkip) else str(owed)
+            return [self._owe(endpoint, text, owed.start, window.end)]
         except ToastSkip as error:
             return [self._owe(endpoint, self._refused(endpoint, error), window.start, window.end)]
         self._answered(endpoint)
         return []
 
     def _window_orders(self, endpoint: Endpoint, window: Window) -> None:
-        """Every order modified in the window, however its pages drifted while they were read
-        (_MAX_PAGING_PASSES): pages from the first one that lost an order are read again."""
-        params = {
-            "startDate": format_timestamp(window.start),
-            "endDate": format_timestamp(window.end),
-        }
+        """Every order modified in the window, read in slices that each hold less than a page.
+
+        A slice's answer is complete by itself: one request, so no offset can shift under it;
+        every order whose modifiedDate lay in the slice when Toast answered is in it. An order
+        edited later takes a modifiedDate of about Toast's now, after every slice of this sync
+        (they end at the sync's now), so it leaves no gap: its older version is served or it is
+        not yet in the range, and the next sync reads its new version (it starts
+        _RESUME_OVERLAP_MINUTES before the cursor, which covers Toast's clock running behind
+        ours). Only a range under the floor that still holds a full page is paged by offset
+        (_offset_paged). Raises OwedFrom with the start of the slice that could not be read.
+        """
+        done = window.start
+        try:
+            for start, end, orders in self._slices(endpoint, window.start, window.end, True):
+                if orders is None:
+                    self._offset_paged(endpoint, start, end)
+                else:
+                    for order in orders:
+                        self._put_parent(ORDERS, "orders", order)
+                done = end
+        except (ToastSkip, PagingDrift) as error:
+            raise OwedFrom(done, error) from None
+
+    def _slices(
+        self, endpoint: Endpoint, start: datetime, end: datetime, learn: bool
+    ) -> Iterator[tuple[datetime, datetime, list[dict] | None]]:
+        """[start, end) as consecutive slices (start, end, orders), each asked once; orders is
+        None for a range under the floor whose first page was full. `learn`: the restaurant's
+        slice length carries over to its next windows (else a fresh one, for the check)."""
+        span = self._orders_span if learn else SliceSpan()
+        while start < end:
+            slice_end = span.end(start, end)
+            params = {"startDate": format_timestamp(start), "endDate": format_timestamp(slice_end)}
+            answer = get_orders_page(self.client, endpoint, self.restaurant.guid, params)
+            if answer.more or len(answer.records) >= _ORDERS_PAGE_SIZE:
+                if span.split(start, slice_end):
+                    continue
+                yield start, slice_end, None
+            else:
+                span.answered(start, slice_end, len(answer.records))
+                yield start, slice_end, answer.records
+            start = slice_end
+
+    def _offset_paged(self, endpoint: Endpoint, start: datetime, end: datetime) -> None:
+        """A range under the floor that holds a full page: paged by offset, then checked
+        (_PAGING_CLOCK_MARGIN_MINUTES); pages from the first that may have lost an order are
+        read again. Raises PagingDrift (the range is owed) when that does not settle."""
+        params = {"startDate": format_timestamp(start), "endDate": format_timestamp(end)}
         began = NOW()
-        served: dict[str, int] = {}  # order guid -> the page it was last served on
-        handled: set[str] = set()
+        served: dict[str, tuple[int, str]] = {}  # guid -> (page, modifiedDate) last served
         first_page = 1
         for _ in range(_MAX_PAGING_PASSES):
-            last_page = first_page
             pages = iter_numbered_pages(
                 self.client, endpoint, self.restaurant.guid, params, first_page
             )
             for number, page in pages:
-                last_page = number
                 for order in page:
-                    served[str(order.get("guid"))] = number
+                    served[str(order.get("guid"))] = (number, str(order.get("modifiedDate")))
                     self._put_parent(ORDERS, "orders", order)
-            if last_page == 1:  # the whole window in one answer: nothing could move
-                return
-            moved = (self._modified_since(endpoint, began) & served.keys()) - handled
+            changed = self._modified_since(endpoint, began)
+            moved = {
+                guid: modified
+                for guid, modified in changed.items()
+                if guid in served and served[guid][1] != modified
+            }
             if not moved:
                 return
-            handled |= moved
-            first_page = min(served[guid] for guid in moved)
+            first_page = min(served[guid][0] for guid in moved)
+            served.update({guid: (served[guid][0], modified) for guid, modified in moved.items()})
             log.info(
                 f"{endpoint.path} for restaurant {self.restaurant.guid}: {len(moved)} order(s) "
-                f"changed while the window was paged; reading again from page {first_page}"
+                f"changed while a range was paged; reading again from page {first_page}"
             )
         raise PagingDrift(
             f"{endpoint.path} for restaurant {self.restaurant.guid}: orders kept changing "
-            f"while the window was paged ({_MAX_PAGING_PASSES} passes)"
+            f"while a range was paged ({_MAX_PAGING_PASSES} passes)"
         )
 
-    def _modified_since(self, endpoint: Endpoint, began: datetime) -> set[str]:
-        """Guids of the orders modified since `began` (by Toast's clock, give or take the
-        margin): those that may have left a window while it was paged."""
-        margin = timedelta(minutes=_PAGING_CLOCK_MARGIN_MINUTES)
-        params = {
-            "startDate": format_timestamp(began - margin),
-            "endDate": format_timestamp(NOW() + margin),
-        }
-        pages = iter_numbered_pages(self.client, endpoint, self.restaurant.guid, params)
-        try:
-            return {str(order.get("guid")) for _, page in pages for order in page}
-        except ToastSkip as error:  # the window's pages were served: do not owe them for this
-            log.warning(
-                f"Could not ask which orders changed while a window was paged ({error}); its "
-                f"pages are kept as read."
-            )
-            return set()
+    def _modified_since(self, endpoint: Endpoint, began: datetime) -> dict[str, str]:
+        """Guid -> modifiedDate of the orders modified since `began` (from the clock margin
+        before it, to now: a range Toast has no reason to refuse), read in slices. A refusal
+        raises (the paged range is not known to be complete); so does a range under the floor
+        that holds a full page (PagingDrift)."""
+        start = began - timedelta(minutes=_PAGING_CLOCK_MARGIN_MINUTES)
+        changed: dict[str, str] = {}
+        for _, _, orders in self._slices(endpoint, start, max(NOW(), began), False):
+            if orders is None:
+                raise PagingDrift(
+                    f"{endpoint.path} for restaurant {self.restaurant.guid}: too many orders "
+                    f"changed while a range was paged to tell which"
+                )
+            changed.update({str(o.get("guid")): str(o.get("modifiedDate")) for o in orders})
+        return changed
 
     def _put_parent(self, table: Table, kind: str, record: Mapping[str, Any]) -> None:
         rows = list(explode(table, record, {"restaurantId": self.restaurant.guid}))

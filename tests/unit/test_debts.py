@@ -135,15 +135,66 @@ def test_the_pager_stops_where_toasts_link_header_has_no_next_page() -> None:
     assert asked == ["1", "2"]  # a full last page: no request for an empty third
 
 
-def test_the_pager_stops_at_a_page_that_repeats_the_one_before() -> None:
+def _first_pages(world: World, count: int) -> list[list[dict]]:
+    in_range = [o for o in world.orders[R3] if o["modifiedDate"] >= "2026-10-27"]
+    ordered = sorted(in_range, key=lambda o: (o["modifiedDate"], o["guid"]))
+    return [ordered[n * 100 : (n + 1) * 100] for n in range(count)]
+
+
+def _next_link(server: FakeToast) -> dict[str, str | None]:
+    return {"Link": f'<{server.base_url}{ORDERS}?page=9>; rel="next"'}
+
+
+def test_the_pager_refuses_a_page_that_repeats_the_one_before() -> None:
     world = World.load()
     world.add_orders(R3, bulk_orders(250, "2026-11-01T00:00:00.000+0000"))
-    in_range = [o for o in world.orders[R3] if o["modifiedDate"] >= "2026-10-27"]
-    first_page = sorted(in_range, key=lambda o: (o["modifiedDate"], o["guid"]))[:100]
+    first_page = _first_pages(world, 1)[0]
     with toast_server(world=world) as server:
         repeat = Fault(status=200, body=first_page, params={"page": "2"}, headers={"Link": None})
         server.script("GET", ORDERS, repeat)
-        pages = _pages(server)
+        with pytest.raises(c.PagingDrift, match="repeats"):
+            _pages(server)
         asked = [r.params["page"] for r in server.requests_to(ORDERS)]
-    assert pages == [(1, 100)]
+    assert asked == ["1", "2"]
+
+
+def test_the_pager_refuses_a_cycle_of_pages() -> None:
+    """Pages A, B, A, B, ... each announcing a next one (issue 20, item 4): not an endless
+    listing, and not a listing that ends as if complete."""
+    world = World.load()
+    world.add_orders(R3, bulk_orders(250, "2026-11-01T00:00:00.000+0000"))
+    page_a, page_b = _first_pages(world, 2)
+    with toast_server(world=world) as server:
+        cycle = [
+            Fault(status=200, body=body, params={"page": str(n)}, headers=_next_link(server))
+            for n, body in zip(range(3, 9), [page_a, page_b] * 3, strict=True)
+        ]
+        server.script("GET", ORDERS, *cycle)
+        with pytest.raises(c.PagingDrift, match="repeats"):
+            _pages(server)
+        asked = [r.params["page"] for r in server.requests_to(ORDERS)]
+    assert asked == ["1", "2", "3"]
+
+
+def test_the_pager_refuses_an_announced_page_that_comes_back_empty() -> None:
+    """Page 1 says there is a page 2; page 2 is empty: an order left the range meanwhile
+    (issue 20, item 2), so what page 1 held is not known to be all."""
+    world = World.load()
+    world.add_orders(R3, bulk_orders(101, "2026-11-01T00:00:00.000+0000"))
+    with toast_server(world=world) as server:
+        server.script("GET", ORDERS, Fault(status=200, body=[], params={"page": "2"}))
+        with pytest.raises(c.PagingDrift, match="empty"):
+            _pages(server)
+
+
+def test_the_pager_stops_after_a_bounded_number_of_pages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(c, "_MAX_OFFSET_PAGES", 2)
+    world = World.load()
+    world.add_orders(R3, bulk_orders(250, "2026-11-01T00:00:00.000+0000"))
+    with toast_server(world=world) as server:
+        with pytest.raises(c.PagingDrift, match="more than 2 pages"):
+            _pages(server)
+        asked = [r.params["page"] for r in server.requests_to(ORDERS)]
     assert asked == ["1", "2"]
