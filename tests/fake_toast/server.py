@@ -459,8 +459,13 @@ class FakeToast:
             self._after.append((condition, change))
 
     def _changes_after(self, request: Request, response: Response) -> None:
+        # A condition may ask the server (e.g. `requests_to`), so it runs outside the lock;
+        # an entry is taken under it, so each change runs once.
         with self._lock:
-            due = [entry for entry in self._after if entry[0](request, response)]
+            waiting = list(self._after)
+        met = [entry for entry in waiting if entry[0](request, response)]
+        with self._lock:
+            due = [entry for entry in met if entry in self._after]
             self._after = [entry for entry in self._after if entry not in due]
         for _, change in due:
             change()
