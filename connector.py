@@ -17,6 +17,7 @@ import base64  # packs the delete ledger into state
 import contextlib  # a cancelled worker's last hand-off may be refused
 import functools  # caches destination column names
 import hashlib  # deterministic keys for children that have no guid
+import itertools  # debts: consecutive moments of owed ranges
 import json  # JSON columns, state and the token cache
 import random  # jitter for retry back-off
 import re  # validates configuration values
@@ -3004,81 +3005,113 @@ class Debt:
 
 
 def merge_debts(debts: Iterable[Debt]) -> list[Debt]:
-    """One debt per endpoint and contiguous range: ranges that touch or overlap become one (the
-    earliest failure and the most attempts kept); an unwindowed endpoint owes once, since the
-    earliest `since`."""
-    merged: list[Debt] = []
-    by_endpoint: dict[str, Debt] = {}
-    for debt in sorted(debts, key=lambda d: (d.endpoint, d.start or d.first_failure)):
-        previous = merged[-1] if merged else None
+    """The one rule by which debts are kept: one debt per unwindowed endpoint, and per part of a
+    windowed endpoint's ranges that has one age.
+
+    An unwindowed endpoint owes once, since the earliest `since` (None, a whole listing, covers
+    any changes); it is one request asked at every sync, so it keeps its oldest failure and most
+    attempts. A windowed endpoint's ranges keep the age of every part (_ranges_by_age), so a
+    range refused today is not given up with one refused a week ago."""
+    unwindowed: dict[str, Debt] = {}
+    windowed: dict[str, list[Debt]] = {}
+    for debt in debts:
         if debt.start is None or debt.end is None:
-            known = by_endpoint.get(debt.endpoint)
-            if known is not None:
-                since = (
-                    None
-                    if known.since is None or debt.since is None
-                    else min(known.since, debt.since)
-                )
-                debt = replace(
-                    debt,
-                    since=since,
-                    first_failure=min(known.first_failure, debt.first_failure),
-                    attempts=max(known.attempts, debt.attempts),
-                )
-                merged.remove(known)
-            by_endpoint[debt.endpoint] = debt
-            merged.append(debt)
-        elif (
-            previous is not None
-            and previous.endpoint == debt.endpoint
-            and previous.start is not None
-            and previous.end is not None
-            and debt.start <= previous.end
-        ):
-            merged[-1] = replace(
-                previous,
-                end=max(previous.end, debt.end),
-                first_failure=min(previous.first_failure, debt.first_failure),
-                attempts=max(previous.attempts, debt.attempts),
-                last_error=debt.last_error,
-            )
+            known = unwindowed.get(debt.endpoint)
+            unwindowed[debt.endpoint] = debt if known is None else _owed_once(known, debt)
         else:
-            merged.append(debt)
+            windowed.setdefault(debt.endpoint, []).append(debt)
+    merged = [*unwindowed.values()]
+    for parts in windowed.values():
+        merged.extend(_ranges_by_age(parts))
+    return sorted(merged, key=lambda d: (d.endpoint, d.start or d.first_failure))
+
+
+def _owed_once(known: Debt, debt: Debt) -> Debt:
+    since = None if known.since is None or debt.since is None else min(known.since, debt.since)
+    return replace(
+        debt,
+        since=since,
+        first_failure=min(known.first_failure, debt.first_failure),
+        attempts=max(known.attempts, debt.attempts),
+    )
+
+
+def _age(debt: Debt) -> tuple[datetime, int]:
+    """Sorts younger last: the later first failure, then the fewer attempts."""
+    return debt.first_failure, -debt.attempts
+
+
+def _ranges_by_age(parts: list[Debt]) -> list[Debt]:
+    """One endpoint's owed ranges as disjoint parts, each with its own age.
+
+    Where ranges overlap, the younger holds the overlap, so no moment is given up before it was
+    refused long enough. Touching parts first refused on the same UTC day become one, with the
+    later failure and the fewer attempts of the two: a debt lives _DEBT_GIVE_UP_DAYS, so an
+    endpoint refused at every hourly sync owes about that many parts, not one per sync."""
+    bounds = sorted({moment for debt in parts for moment in (debt.start, debt.end)})
+    pieces = []
+    for start, end in itertools.pairwise(bounds):
+        covering = [debt for debt in parts if debt.start <= start and end <= debt.end]
+        if covering:
+            pieces.append(replace(max(covering, key=_age), start=start, end=end))
+    merged: list[Debt] = []
+    for piece in pieces:
+        last = merged[-1] if merged else None
+        if (
+            last is None
+            or last.end != piece.start
+            or last.first_failure.date() != piece.first_failure.date()
+        ):
+            merged.append(piece)
+            continue
+        younger = max(last, piece, key=_age)
+        merged[-1] = replace(
+            younger, start=last.start, attempts=min(last.attempts, piece.attempts), end=piece.end
+        )
     return merged
 
 
 @dataclass
-class WindowDone:
-    """Every batch of a window (or, with `window` None, of the once-per-sync part) is queued.
+class PartDone:
+    """A part of a restaurant's sync has queued all its batches: a window, the earlier syncs'
+    debts asked again (`window` None, `part` "debts") or the once-per-sync part (`part`
+    "config").
 
-    `debts`: the part of that work Toast refused. For a window they are added to the state's
-    debts; for the once-per-sync part they replace its earlier unwindowed debts (all of which
-    were asked again)."""
+    This is the one way debts reach state (_finish_part): the `settled` debts, which this part
+    asked again, leave it; `debts`, what Toast refused of this part, join it; merge_debts keeps
+    them. A window also moves the restaurant's cursor past its end."""
 
     restaurant: str
     window: Window | None
     debts: list[Debt] = field(default_factory=list)
     number: int = 0  # this window's place in the restaurant's sync, of `of`
     of: int = 0
-
-
-@dataclass
-class DebtsRetried:
-    """The earlier syncs' windowed debts were asked again: `owed` replaces them in state."""
-
-    restaurant: str
-    owed: list[Debt]
+    settled: tuple[Debt, ...] = ()
+    part: str = "window"
 
 
 @dataclass
 class StateUpdate:
     """Part of a restaurant's state, and objects to delete, that a worker decided; applied once
     every batch it queued before is emitted (the queue is FIFO), so the state never claims rows
-    that were not written: the menu's `menusLastUpdated`, the shifts' `schedule`."""
+    that were not written. A field left None keeps what state has."""
 
     restaurant: str
-    state: dict[str, Any]
+    config_since: str | None = None  # configuration changes read up to (configSince)
+    config_listed: str | None = None  # configuration last listed in full (configListed)
+    menus_updated: str | None = None  # the published menu's `lastUpdated` (menusLastUpdated)
+    schedule: str | None = None  # the shifts read, packed (schedule)
     deleted: list[Key] = field(default_factory=list)
+
+    def entries(self) -> dict[str, str]:
+        """The state keys this update sets."""
+        names = {
+            "configSince": self.config_since,
+            "configListed": self.config_listed,
+            "menusLastUpdated": self.menus_updated,
+            "schedule": self.schedule,
+        }
+        return {name: value for name, value in names.items() if value is not None}
 
 
 class RestaurantRefused(ToastError):
@@ -3219,14 +3252,15 @@ class RestaurantSync:
 
     # --- the parts of a restaurant's sync --------------------------------------------------
 
-    def retry_debts(self, debts: Iterable[Debt], shifts_from: datetime | None) -> None:
+    def retry_debts(
+        self, debts: Iterable[Debt], shifts_from: datetime | None, given_up: Iterable[Debt] = ()
+    ) -> None:
         """Ask again for the windowed work earlier syncs were refused, and re-read shifts from
         `shifts_from` to the cursor (Toast has no modified filter for them); hand over what is
-        still owed."""
+        still owed, in place of the debts asked and of those `given_up`."""
         owed: list[Debt] = []
-        for debt in debts:
-            if debt.start is None or debt.end is None:
-                continue
+        asked = [debt for debt in debts if debt.start is not None and debt.end is not None]
+        for debt in asked:
             endpoint = _ENDPOINTS_BY_PATH[debt.endpoint]
             for window in plan_windows(debt.start, debt.end):
                 for still in self.fetch(window, (endpoint,)):
@@ -3234,7 +3268,9 @@ class RestaurantSync:
         if shifts_from is not None:
             reread = Window(shifts_from - timedelta(days=_SHIFT_REREAD_DAYS), shifts_from)
             owed.extend(self.fetch(reread, (_SHIFTS,)))
-        self.put(DebtsRetried(self.restaurant.guid, self._still_owed(merge_debts(owed))))
+        still = self._still_owed(merge_debts(owed))
+        settled = (*asked, *given_up)
+        self.put(PartDone(self.restaurant.guid, None, still, settled=settled, part="debts"))
 
     def once_per_sync(self, read: ConfigRead, owed: Mapping[str, Debt]) -> None:
         """Jobs, employees (listed whole, so vanished objects are deleted) and the menus'
@@ -3258,10 +3294,11 @@ class RestaurantSync:
             for future in pending:
                 future.cancel()
         moment = format_timestamp(self.now)
-        done = {"configSince": moment, **({"configListed": moment} if read.full else {})}
         if read.asked:
-            self.put(StateUpdate(self.restaurant.guid, done))
-        self.put(WindowDone(self.restaurant.guid, None, self._still_owed(debts)))
+            listed = moment if read.full else None
+            self.put(StateUpdate(self.restaurant.guid, config_since=moment, config_listed=listed))
+        still, settled = self._still_owed(debts), tuple(owed.values())  # every one was asked
+        self.put(PartDone(self.restaurant.guid, None, still, settled=settled, part="config"))
 
     def _list_once(self, endpoint: Endpoint, read: ConfigRead, owed: Debt | None) -> list[Debt]:
         """One endpoint of `once_per_sync`. Runs on the side pool. A refused full listing is
@@ -3341,13 +3378,13 @@ class RestaurantSync:
         for table in {t.name: t for t in iter_tables(endpoint.table)}.values():
             listed = [(t, row) for t, row in rows if t is table]
             self.put(Batch(guid, listed, listing=(table.name, _keys_of(listed))))
-        self.put(StateUpdate(guid, {"menusLastUpdated": updated}))
+        self.put(StateUpdate(guid, menus_updated=updated))
 
     def window(self, window: Window, resuming: bool, number: int = 0, of: int = 0) -> None:
         """Fetch every per-window endpoint for one window (`number` of `of`), then mark the
         window done."""
         debts = self.fetch(window, PER_WINDOW, resuming)
-        self.put(WindowDone(self.restaurant.guid, window, debts, number, of))
+        self.put(PartDone(self.restaurant.guid, window, debts, number, of))
 
     def fetch(
         self, window: Window, endpoints: Iterable[Endpoint], resuming: bool = False
@@ -3566,7 +3603,8 @@ class RestaurantSync:
             if in_date >= keep_from and guid not in deleted
         }
         keys = [(SHIFT.name, (guid,)) for guid in sorted(deleted)]
-        self.put(StateUpdate(self.restaurant.guid, {"schedule": pack_schedule(schedule)}, keys))
+        packed = pack_schedule(schedule)
+        self.put(StateUpdate(self.restaurant.guid, schedule=packed, deleted=keys))
 
     def _confirm_removed(self, guids: list[str]) -> set[str]:
         """Of `guids`, those Toast no longer returns by id (_SHIFT_IDS_PER_REQUEST at a time);
@@ -4100,6 +4138,11 @@ class Emitter:
             self.ledger.add(batch.restaurant, batch.listed, _keys_of(batch.rows))
         return doomed
 
+    def delete_gone(self, restaurant: str, keys: Iterable[Key]) -> None:
+        """Delete objects a worker found gone from Toast (shifts no longer scheduled)."""
+        for table_name, key in keys:
+            self._delete(restaurant, _TABLES_BY_NAME[table_name], key)
+
     def _delete(self, restaurant: str, table: Table, key: tuple[str, ...]) -> None:
         keys = dict(zip(table.primary_key, key, strict=True))
         op.delete(table=table.name, keys=destination_row(keys))
@@ -4199,6 +4242,7 @@ class SyncPlan:
     menus_updated: str | None = None  # the published menu's `lastUpdated` emitted last
     schedule: Mapping[str, datetime] = field(default_factory=dict)  # shifts read last: inDates
     config_listed: datetime | None = None  # configuration last listed in full
+    given_up: tuple[Debt, ...] = ()  # debts of endpoints the connector no longer has
 
 
 def _debts_of(restaurant_state: Mapping[str, Any]) -> list[Debt]:
@@ -4258,7 +4302,8 @@ def plan_restaurant(restaurant: Discovered, state: Mapping[str, Any]) -> SyncPla
             f"Restaurant {guid}: giving up {debt.describe()}: the connector no longer has that "
             f"endpoint. That data may be missing; a re-sync of the restaurant fetches it."
         )
-    return replace(plan, debts=tuple(d for d in plan.debts if d not in unknown))
+    known = tuple(debt for debt in plan.debts if debt not in unknown)
+    return replace(plan, debts=known, given_up=tuple(unknown))
 
 
 def sync_restaurant(
@@ -4293,7 +4338,7 @@ def sync_restaurant(
             horizon=horizon,
             menus_updated=plan.menus_updated,
         )
-        worker.retry_debts(plan.debts, shifts_from=plan.cursor)
+        worker.retry_debts(plan.debts, shifts_from=plan.cursor, given_up=plan.given_up)
         owed = {debt.endpoint: debt for debt in plan.debts if debt.start is None}
         read = plan_config_read(
             plan.config_since,
@@ -4405,14 +4450,12 @@ def run_sync(
         for restaurant in restaurants:
             pool.submit(work, restaurant)
         try:
-            return _consume(hand_off, len(restaurants), emitter, now)
+            return _consume(hand_off, len(restaurants), emitter)
         finally:
             hand_off.cancelled.set()
 
 
-def _consume(
-    hand_off: _HandOff, producers: int, emitter: Emitter, now: datetime
-) -> list[_Finished]:
+def _consume(hand_off: _HandOff, producers: int, emitter: Emitter) -> list[_Finished]:
     """Emit what the workers hand over until every restaurant is done; return how each ended
     (a failure of every restaurant alike is raised at once)."""
     finished: list[_Finished] = []
@@ -4429,12 +4472,8 @@ def _consume(
             emitter.checkpoint_if_due(window_finished=False)
         elif isinstance(item, StateUpdate):
             _apply_state_update(item, emitter)
-        elif isinstance(item, DebtsRetried):
-            restaurant_state = emitter.restaurant_state(item.restaurant)
-            unwindowed = [debt for debt in _debts_of(restaurant_state) if debt.start is None]
-            _keep_debts(restaurant_state, [*unwindowed, *item.owed])
         else:
-            _finish_window(item, emitter, now)
+            _finish_part(item, emitter)
             progress.window_done(item)
     return finished
 
@@ -4452,7 +4491,7 @@ class Progress:
         """Something of `restaurant` arrived: its sync has begun."""
         self._started.setdefault(restaurant, self._clock())
 
-    def window_done(self, done: WindowDone) -> None:
+    def window_done(self, done: PartDone) -> None:
         """Say how far `done`'s restaurant got, unless it said so less than a minute ago."""
         if done.window is None or not 0 < done.number < done.of:
             return
@@ -4471,9 +4510,8 @@ class Progress:
 
 def _apply_state_update(update: StateUpdate, emitter: Emitter) -> None:
     """Delete what the worker found gone, then keep its part of the restaurant's state."""
-    for table_name, key in update.deleted:
-        emitter._delete(update.restaurant, _TABLES_BY_NAME[table_name], key)
-    emitter.restaurant_state(update.restaurant).update(update.state)
+    emitter.delete_gone(update.restaurant, update.deleted)
+    emitter.restaurant_state(update.restaurant).update(update.entries())
 
 
 def _finish_restaurant(outcome: _Finished, emitter: Emitter) -> None:
@@ -4494,23 +4532,22 @@ def _finish_restaurant(outcome: _Finished, emitter: Emitter) -> None:
         )
 
 
-def _finish_window(done: WindowDone, emitter: Emitter, now: datetime) -> None:
-    """Advance the restaurant's cursor past a window whose rows were all emitted, keep its debts
-    with it; checkpoint.
+def _finish_part(done: PartDone, emitter: Emitter) -> None:
+    """Keep the debts of a part whose rows were all emitted (the one way debts reach state:
+    PartDone); past a window, advance the restaurant's cursor and checkpoint.
 
-    The queue is FIFO and a worker queues a window's batches before its WindowDone, so every
-    row of the window has been emitted when this runs, and all of it that is not is a debt.
+    The queue is FIFO and a worker queues a part's batches before its PartDone, so every row of
+    the part has been emitted when this runs, and all of it that is not is a debt.
     """
     restaurant_state = emitter.restaurant_state(done.restaurant)
     counts = emitter.take_counts(done.restaurant)
     summary = ", ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "no rows"
-    debts = _debts_of(restaurant_state)
-    if done.window is None:  # its `configSince` and `configListed` came in a StateUpdate
-        _keep_debts(restaurant_state, [*(d for d in debts if d.start is not None), *done.debts])
-        log.debug(f"Restaurant {done.restaurant}: configuration, jobs, employees: {summary}")
+    kept = [debt for debt in _debts_of(restaurant_state) if debt not in done.settled]
+    _keep_debts(restaurant_state, [*kept, *done.debts])
+    if done.window is None:
+        log.debug(f"Restaurant {done.restaurant}: {done.part}: {summary}")
         return
     restaurant_state["cursor"] = format_timestamp(done.window.end)
-    _keep_debts(restaurant_state, [*debts, *done.debts])
     emitter.windows_done += 1
     log.debug(
         f"Restaurant {done.restaurant}: window {format_timestamp(done.window.start)} to "

@@ -121,7 +121,7 @@ def test_progress_is_said_at_most_once_a_minute_per_restaurant_and_not_for_the_l
     ]:
         now[0] = seconds
         capfd.readouterr()
-        progress.window_done(connector.WindowDone(restaurant, window, [], number, 6))
+        progress.window_done(connector.PartDone(restaurant, window, [], number, 6))
         said += [(seconds, m) for _, m in logged(capfd)]
     assert [(seconds, m.split(":")[0]) for seconds, m in said] == [
         (61, f"Restaurant {R2}"),

@@ -44,8 +44,10 @@ def test_a_debt_survives_state_as_it_was() -> None:
     }
 
 
-def test_touching_ranges_of_one_endpoint_merge_and_others_stay_apart() -> None:
-    later = T0 + timedelta(days=1)
+def test_touching_ranges_of_one_age_merge_and_others_stay_apart() -> None:
+    """Parts first refused on the same day become one, with the younger age (the later failure,
+    the fewer attempts); another endpoint, a gap or another day keeps them apart."""
+    later = T0 + timedelta(hours=5)
     merged = c.merge_debts(
         [
             debt(10, 20, first_failure=later, attempts=1, last_error="new"),
@@ -56,10 +58,41 @@ def test_touching_ranges_of_one_endpoint_merge_and_others_stay_apart() -> None:
     )
     assert [(d.endpoint, d.start, d.end, d.first_failure, d.attempts) for d in merged] == [
         ("/labor/v1/shifts", T0, T0 + timedelta(days=10), T0, 1),
-        (ORDERS, T0, T0 + timedelta(days=20), T0, 3),
+        (ORDERS, T0, T0 + timedelta(days=20), later, 1),
         (ORDERS, T0 + timedelta(days=25), T0 + timedelta(days=26), T0, 1),
     ]
     assert merged[1].last_error == "new"
+
+
+def test_a_range_refused_days_later_keeps_its_own_age_and_is_not_given_up_with_the_older() -> None:
+    """Issue 20, item 6: a range first refused on day 6, touching and overlapping one first
+    refused on day 0, is not given up on day 7 with it; only the older part is."""
+    day6 = T0 + timedelta(days=6)
+    merged = c.merge_debts(
+        [debt(0, 10, attempts=5), debt(8, 20, first_failure=day6, attempts=1, last_error="new")]
+    )
+    assert [(d.start, d.end, d.first_failure, d.attempts) for d in merged] == [
+        (T0, T0 + timedelta(days=8), T0, 5),
+        (T0 + timedelta(days=8), T0 + timedelta(days=20), day6, 1),  # the overlap is younger
+    ]
+    day7 = T0 + timedelta(days=7)
+    assert [d.given_up(day7) for d in merged] == [True, False]
+
+
+def test_an_endpoint_refused_at_every_hourly_sync_owes_one_part_per_day() -> None:
+    """State stays bounded: a week of hourly refusals (each sync's new range touching the last)
+    is one part per day of first failure, not one per sync."""
+    hourly = [
+        debt(hour / 24, (hour + 1) / 24, first_failure=T0 + timedelta(hours=hour))
+        for hour in range(7 * 24)
+    ]
+    merged = c.merge_debts(hourly)
+    assert [(d.start, d.end) for d in merged] == [
+        (T0 + timedelta(days=day), T0 + timedelta(days=day + 1)) for day in range(7)
+    ]
+    assert [d.first_failure for d in merged] == [
+        T0 + timedelta(days=day, hours=23) for day in range(7)
+    ]
 
 
 def test_an_unwindowed_endpoint_owes_once_since_the_earliest_change() -> None:
