@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64  # packs the delete ledger into state
 import contextlib  # a cancelled worker's last hand-off may be refused
-import functools  # caches destination column names
+import functools  # caches destination column names; binds a reader's work
 import hashlib  # deterministic keys for children that have no guid
 import itertools  # debts: consecutive moments of owed ranges
 import json  # JSON columns, state and the token cache
@@ -126,6 +126,12 @@ _MAX_OFFSET_PAGES = 50
 _DEBT_GIVE_UP_ATTEMPTS = 3
 _DEBT_GIVE_UP_DAYS = 7
 _REFUSALS_BEFORE_PAUSING_ENDPOINT = 3
+# An endpoint that answers 404 at a location (tip withholding, menus or cash management not used
+# there; 404 is "nothing there for this restaurant", _STATUS_ACTIONS) is a fact about the
+# location, not refused work: it is remembered in state (`absent`), said once as INFO, owes
+# nothing, and is asked again at most this often. When it answers again, a windowed endpoint owes
+# what was not asked meanwhile (a debt), so a 404 that passes loses nothing.
+_ABSENT_REASK_HOURS = 24
 # Children removed from a modified order are found by comparing with the keys it had last time
 # (see Ledger). Toast removes children (a selection taken off, a check split or moved) while a
 # check is open and in the days after; later edits are voids and refunds, which keep their rows
@@ -1647,6 +1653,10 @@ class ToastSkip(ToastError):
     """A permanent answer (403, 400, repeated 401): skip this request or endpoint, sync goes on."""
 
 
+class ToastNotFound(ToastSkip):
+    """404: the endpoint has nothing for this restaurant (a feature not used at the location)."""
+
+
 class ToastHalt(ToastError):
     """The same request kept failing past its retry budget: the sync must stop."""
 
@@ -2242,7 +2252,8 @@ def _error_for(
     if action.kind == "restart":
         return ToastConflict(what)
     if action.kind == "skip":
-        return ToastSkip(f"{what}. {_toast_message(response)}")
+        kind = ToastNotFound if response.status_code == 404 else ToastSkip
+        return kind(f"{what}. {_toast_message(response)}")
     return ToastHalt(f"{what}. {_toast_message(response)}")
 
 
@@ -2952,6 +2963,7 @@ class Debt:
     start: datetime | None = None
     end: datetime | None = None
     since: datetime | None = None
+    ids: tuple[str, ...] = ()  # shifts owed by id: a refused lookup (LaborReader.settle_schedule)
 
     def to_state(self) -> dict[str, Any]:
         """The debt as state holds it (timestamps as Toast formats them)."""
@@ -2964,6 +2976,8 @@ class Debt:
         for name in ("start", "end", "since"):
             if getattr(self, name) is not None:
                 state[name] = format_timestamp(getattr(self, name))
+        if self.ids:
+            state["ids"] = list(self.ids)
         return state
 
     @classmethod
@@ -2979,6 +2993,7 @@ class Debt:
             str(state.get("lastError", "")),
             int(state.get("attempts", 1)),
             **moments,
+            ids=tuple(str(guid) for guid in state.get("ids", ())),
         )
 
     def failed_again(self, error: str, start: datetime | None, end: datetime | None) -> Debt:
@@ -2992,7 +3007,9 @@ class Debt:
 
     def describe(self) -> str:
         """What is owed, for logs."""
-        if self.start is not None and self.end is not None:
+        if self.ids:
+            what = f"the lookup of {len(self.ids)} shift(s) by id"
+        elif self.start is not None and self.end is not None:
             what = f"{format_timestamp(self.start)} to {format_timestamp(self.end)}"
         elif self.since is not None:
             what = f"changes since {format_timestamp(self.since)}"
@@ -3011,19 +3028,32 @@ def merge_debts(debts: Iterable[Debt]) -> list[Debt]:
     An unwindowed endpoint owes once, since the earliest `since` (None, a whole listing, covers
     any changes); it is one request asked at every sync, so it keeps its oldest failure and most
     attempts. A windowed endpoint's ranges keep the age of every part (_ranges_by_age), so a
-    range refused today is not given up with one refused a week ago."""
+    range refused today is not given up with one refused a week ago; so do shift lookups (one
+    debt per day of first failure)."""
     unwindowed: dict[str, Debt] = {}
     windowed: dict[str, list[Debt]] = {}
+    lookups: dict[tuple[str, date], Debt] = {}
     for debt in debts:
-        if debt.start is None or debt.end is None:
+        if debt.ids:
+            day = (debt.endpoint, debt.first_failure.date())
+            known = lookups.get(day)
+            lookups[day] = debt if known is None else _looked_up_together(known, debt)
+        elif debt.start is None or debt.end is None:
             known = unwindowed.get(debt.endpoint)
             unwindowed[debt.endpoint] = debt if known is None else _owed_once(known, debt)
         else:
             windowed.setdefault(debt.endpoint, []).append(debt)
-    merged = [*unwindowed.values()]
+    merged = [*unwindowed.values(), *lookups.values()]
     for parts in windowed.values():
         merged.extend(_ranges_by_age(parts))
     return sorted(merged, key=lambda d: (d.endpoint, d.start or d.first_failure))
+
+
+def _looked_up_together(known: Debt, debt: Debt) -> Debt:
+    """Shift lookups first refused on the same day: one debt of both ids, the younger age."""
+    younger = max(known, debt, key=_age)
+    ids = tuple(sorted({*known.ids, *debt.ids}))
+    return replace(younger, ids=ids, attempts=min(known.attempts, debt.attempts))
 
 
 def _owed_once(known: Debt, debt: Debt) -> Debt:
@@ -3101,15 +3131,17 @@ class StateUpdate:
     config_listed: str | None = None  # configuration last listed in full (configListed)
     menus_updated: str | None = None  # the published menu's `lastUpdated` (menusLastUpdated)
     schedule: str | None = None  # the shifts read, packed (schedule)
+    absent: dict[str, dict[str, str]] | None = None  # endpoints that answer 404 (Asking)
     deleted: list[Key] = field(default_factory=list)
 
-    def entries(self) -> dict[str, str]:
-        """The state keys this update sets."""
+    def entries(self) -> dict[str, Any]:
+        """The state keys this update sets (an empty value removes its key)."""
         names = {
             "configSince": self.config_since,
             "configListed": self.config_listed,
             "menusLastUpdated": self.menus_updated,
             "schedule": self.schedule,
+            "absent": self.absent,
         }
         return {name: value for name, value in names.items() if value is not None}
 
@@ -3158,12 +3190,35 @@ def _keys_of(rows: Iterable[Row]) -> set[Key]:
     return {(table.name, primary_key_of(table, row)) for table, row in rows}
 
 
-class RestaurantSync:
-    """Fetches one restaurant's data and hands it to the emitter as batches. Runs in a worker.
+@dataclass(frozen=True)
+class Absence:
+    """An endpoint that answered 404 at a restaurant (_ABSENT_REASK_HOURS): since when, and when
+    it was last asked."""
 
-    What Toast refuses (ToastSkip) becomes a Debt, handed over with the window it belongs to;
-    an endpoint refused _REFUSALS_BEFORE_PAUSING_ENDPOINT times in a row is not asked again in
-    this sync (its remaining work becomes debt at once).
+    since: datetime
+    asked: datetime
+
+    def to_state(self) -> dict[str, str]:
+        """As state holds it."""
+        return {"since": format_timestamp(self.since), "asked": format_timestamp(self.asked)}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> Absence:
+        """Read back from state."""
+        return cls(parse_timestamp(state["since"]), parse_timestamp(state["asked"]))
+
+
+OweFrom = Callable[[str, datetime | None], list[Debt]]  # (why, from where) -> what is owed
+
+
+class Asking:
+    """What a restaurant's stream readers share: its client and hand-off, the sync's `now`, and
+    what Toast refused or does not have at the location.
+
+    Every reader asks through `attempt`, which turns a refusal (ToastSkip) into the reader's
+    debts, pauses an endpoint refused _REFUSALS_BEFORE_PAUSING_ENDPOINT times in a row (its
+    remaining work becomes debt at once, without asking), and remembers a 404 as the endpoint's
+    absence at the location (_ABSENT_REASK_HOURS). Used from several threads.
     """
 
     def __init__(
@@ -3171,35 +3226,101 @@ class RestaurantSync:
         client: ToastClient,
         restaurant: Restaurant,
         put: Callable[[Any], None],
-        side_pool: Executor,
         now: datetime,
-        history_start: datetime,
-        *,
-        horizon: timedelta = timedelta(days=_DEFAULT_SCHEDULE_HORIZON_DAYS),
-        menus_updated: str | None = None,
+        absent: Mapping[str, Absence] | None = None,
     ) -> None:
         self.client = client
         self.restaurant = restaurant
         self.put = put
-        self.side_pool = side_pool
         self.now = now
-        self.history_start = history_start  # initialSyncStart: nothing that ended before it
-        self.horizon = horizon  # shifts are read this far ahead of now
-        self.menus_updated = menus_updated  # `lastUpdated` of the menus emitted last
-        self._shifts_seen: dict[str, datetime] = {}  # guid -> inDate, every shift read
-        self._shift_ranges: list[tuple[datetime, datetime]] = []  # ranges read in full
-        self._cash_dates_done: set[tuple[str, str]] = set()
+        self._absent = dict(absent or {})
         self._refusals: Counter[str] = Counter()  # refusals in a row, per endpoint path
         self._last_refusal: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._orders_span = SliceSpan()  # ordersBulk slice length, learnt across windows
 
-    def _get(self, endpoint: Endpoint, params: Mapping[str, Any] | None = None) -> list[dict]:
-        return self.client.get(endpoint.path, self.restaurant.guid, params).json() or []
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        extra_limit: RateLimit | None = None,
+    ) -> Any:
+        """The JSON body of one request of this restaurant (None when empty)."""
+        return self.client.get(path, self.restaurant.guid, params, extra_limit).json()
 
-    # --- refusals and debts ----------------------------------------------------------------
+    def attempt(
+        self, endpoint: Endpoint, work: Callable[[], None], owe: OweFrom, start: datetime | None
+    ) -> list[Debt]:
+        """Run `work`, the requests of `endpoint` for a part that starts at `start` (None: not
+        windowed); return what is owed of it (`owe`, given why and, for orders read part way
+        (OwedFrom), where the rest starts)."""
+        if self._not_due(endpoint, start):
+            return []
+        paused = self._paused(endpoint)
+        if paused is not None:
+            return owe(paused, None)
+        try:
+            work()
+        except OwedFrom as owed:
+            return self._failed(endpoint, owed.reason, owe, owed.start, start)
+        except ToastSkip as error:
+            return self._failed(endpoint, error, owe, None, start)
+        self._answered(endpoint)
+        return self._back(endpoint, start)
 
-    def _refused(self, endpoint: Endpoint, error: ToastSkip) -> str:
+    def owe(
+        self,
+        endpoint: Endpoint,
+        error: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        since: datetime | None = None,
+    ) -> Debt:
+        """A new debt of `endpoint`, first refused now."""
+        return Debt(endpoint.path, self.now, error, start=start, end=end, since=since)
+
+    def owe_range(self, endpoint: Endpoint, start: datetime, end: datetime) -> OweFrom:
+        """What a refused part of [start, end) owes: the range from where reading stopped."""
+        return lambda error, where: [self.owe(endpoint, error, where or start, end)]
+
+    def still_owed(self, debts: Iterable[Debt]) -> list[Debt]:
+        """`debts` without those given up (_DEBT_GIVE_UP_*), each named in an ERROR."""
+        owed = []
+        for debt in debts:
+            if debt.given_up(self.now):
+                log.error(
+                    f"Restaurant {self.restaurant.guid}: giving up {debt.describe()}. That data "
+                    f"is missing from the destination; a re-sync of the restaurant fetches it."
+                )
+            else:
+                owed.append(debt)
+        return owed
+
+    def absences(self) -> dict[str, dict[str, str]]:
+        """The endpoints absent at the location, for state."""
+        with self._lock:
+            return {path: absence.to_state() for path, absence in sorted(self._absent.items())}
+
+    def paused(self, endpoint: Endpoint) -> bool:
+        """Whether `endpoint` is not asked again this sync (refused too often)."""
+        return self._paused(endpoint) is not None
+
+    # --- refusals and absences ----------------------------------------------------------------
+
+    def _failed(
+        self,
+        endpoint: Endpoint,
+        reason: ToastError,
+        owe: OweFrom,
+        where: datetime | None,
+        start: datetime | None,
+    ) -> list[Debt]:
+        if isinstance(reason, ToastNotFound):
+            self._found_absent(endpoint, reason, where or start)
+            return []
+        text = self.refused(endpoint, reason) if isinstance(reason, ToastSkip) else str(reason)
+        return owe(text, where)
+
+    def refused(self, endpoint: Endpoint, error: ToastSkip) -> str:
         """Count a refusal of `endpoint`; say so once per sync (and when it pauses)."""
         with self._lock:
             self._refusals[endpoint.path] += 1
@@ -3221,224 +3342,72 @@ class RestaurantSync:
                 self._refusals[endpoint.path] = 0
 
     def _paused(self, endpoint: Endpoint) -> str | None:
-        """Why `endpoint` is not asked again this sync, or None."""
         with self._lock:
             if self._refusals[endpoint.path] < _REFUSALS_BEFORE_PAUSING_ENDPOINT:
                 return None
             return self._last_refusal[endpoint.path]
 
-    def _owe(
-        self,
-        endpoint: Endpoint,
-        error: str,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        since: datetime | None = None,
-    ) -> Debt:
-        return Debt(endpoint.path, self.now, error, start=start, end=end, since=since)
+    def _not_due(self, endpoint: Endpoint, start: datetime | None) -> bool:
+        """Absent at the location and asked less than _ABSENT_REASK_HOURS ago: then the part
+        that starts at `start` is not asked, and the absence reaches back to it."""
+        with self._lock:
+            absence = self._absent.get(endpoint.path)
+            if absence is None or self.now - absence.asked >= timedelta(hours=_ABSENT_REASK_HOURS):
+                return False
+            if start is not None and start < absence.since:
+                self._absent[endpoint.path] = replace(absence, since=start)
+            return True
 
-    def _still_owed(self, debts: Iterable[Debt]) -> list[Debt]:
-        """`debts` without those given up (_DEBT_GIVE_UP_*), each named in an ERROR."""
-        owed = []
-        for debt in debts:
-            if debt.given_up(self.now):
-                log.error(
-                    f"Restaurant {self.restaurant.guid}: giving up {debt.describe()}. That data "
-                    f"is missing from the destination; a re-sync of the restaurant fetches it."
-                )
-            else:
-                owed.append(debt)
-        return owed
-
-    # --- the parts of a restaurant's sync --------------------------------------------------
-
-    def retry_debts(
-        self, debts: Iterable[Debt], shifts_from: datetime | None, given_up: Iterable[Debt] = ()
+    def _found_absent(
+        self, endpoint: Endpoint, error: ToastNotFound, start: datetime | None
     ) -> None:
-        """Ask again for the windowed work earlier syncs were refused, and re-read shifts from
-        `shifts_from` to the cursor (Toast has no modified filter for them); hand over what is
-        still owed, in place of the debts asked and of those `given_up`."""
-        owed: list[Debt] = []
-        asked = [debt for debt in debts if debt.start is not None and debt.end is not None]
-        for debt in asked:
-            endpoint = _ENDPOINTS_BY_PATH[debt.endpoint]
-            for window in plan_windows(debt.start, debt.end):
-                for still in self.fetch(window, (endpoint,)):
-                    owed.append(debt.failed_again(still.last_error, still.start, still.end))
-        if shifts_from is not None:
-            reread = Window(shifts_from - timedelta(days=_SHIFT_REREAD_DAYS), shifts_from)
-            owed.extend(self.fetch(reread, (_SHIFTS,)))
-        still = self._still_owed(merge_debts(owed))
-        settled = (*asked, *given_up)
-        self.put(PartDone(self.restaurant.guid, None, still, settled=settled, part="debts"))
+        """Remember that `endpoint` answered 404 for a part from `start` (None: not windowed)."""
+        with self._lock:
+            known = self._absent.get(endpoint.path)
+            since = min(d for d in (known and known.since, start, self.now) if d is not None)
+            self._absent[endpoint.path] = Absence(since, self.now)
+        if known is None:
+            log.info(
+                f"{error} The endpoint is taken as not used at this location: nothing is owed, "
+                f"and it is asked again every {_ABSENT_REASK_HOURS} hours."
+            )
 
-    def once_per_sync(self, read: ConfigRead, owed: Mapping[str, Debt]) -> None:
-        """Jobs, employees (listed whole, so vanished objects are deleted) and the menus'
-        metadata; configuration and tip withholding as `read` says (plan_config_read), and
-        every configuration endpoint that still owes work from an earlier sync.
+    def _back(self, endpoint: Endpoint, start: datetime | None) -> list[Debt]:
+        """An endpoint that was absent answered: forget its absence; a windowed one owes what
+        it was not asked for meanwhile, from its first 404 to `start`."""
+        with self._lock:
+            absence = self._absent.pop(endpoint.path, None)
+        if absence is None:
+            return []
+        log.info(
+            f"{endpoint.path} for restaurant {self.restaurant.guid} answers again (404 since "
+            f"{format_timestamp(absence.since)})."
+        )
+        if start is None or absence.since >= start:
+            return []
+        return [self.owe(endpoint, "absent (404) meanwhile", absence.since, start)]
 
-        The endpoints are independent requests: they run on the side pool, a few at a time
-        (one endpoint's pages stay in order); this part is done when all of them are. What was
-        read is then handed over for state (`configSince`, `configListed`).
-        """
-        pending = [
-            self.side_pool.submit(self._list_once, endpoint, read, owed.get(endpoint.path))
-            for endpoint in ONCE_PER_SYNC
-            if endpoint.walk in ("list", "menus") or read.asked or endpoint.path in owed
-        ]
-        debts: list[Debt] = []
-        try:
-            for future in pending:
-                debts.extend(future.result())
-        finally:
-            for future in pending:
-                future.cancel()
-        moment = format_timestamp(self.now)
-        if read.asked:
-            listed = moment if read.full else None
-            self.put(StateUpdate(self.restaurant.guid, config_since=moment, config_listed=listed))
-        still, settled = self._still_owed(debts), tuple(owed.values())  # every one was asked
-        self.put(PartDone(self.restaurant.guid, None, still, settled=settled, part="config"))
 
-    def _list_once(self, endpoint: Endpoint, read: ConfigRead, owed: Debt | None) -> list[Debt]:
-        """One endpoint of `once_per_sync`. Runs on the side pool. A refused full listing is
-        owed whole (since None); refused changes, since when they were asked."""
-        since = owed.since if owed is not None else read.since
-        if read.full and read.since is None:  # a first sync lists whole
-            since = None
-        full = read.full or since is None  # or a full listing is owed
-        try:
-            if endpoint.walk == "config":
-                self._config(endpoint, since, full)
-            elif endpoint.walk == "menus":
-                self._menus(endpoint)
-            else:
-                body = self._get(endpoint)
-                records = [body] if endpoint.walk == "object" and body else body
-                rows = _rows_of(endpoint.table, records, self.restaurant.guid)
-                listing = (endpoint.table.name, _keys_of(rows))
-                self.put(Batch(self.restaurant.guid, rows, listing=listing))
-        except ToastSkip as error:
-            text = self._refused(endpoint, error)
-            owed_since = None if full else since
-            if owed is not None:
-                return [replace(owed.failed_again(text, None, None), since=owed_since)]
-            return [self._owe(endpoint, text, since=owed_since)]
-        return []
+# ---------------------------------------------------------------------------------------------
+# The readers, one per stream: each asks through the restaurant's Asking and returns its debts
+# ---------------------------------------------------------------------------------------------
 
-    def _config(self, endpoint: Endpoint, since: datetime | None, full: bool) -> None:
-        """What changed since `since` (lastModified), then, if `full`, a full listing to find
-        new and removed objects (no deleted flag, toast_api.md §6.4); without `since`, the full
-        listing alone (a first sync). Changes first: an object created between the two requests
-        is then in the full listing, instead of being upserted by the first and deleted as
-        missing from the second."""
-        name = endpoint.table.name
-        if since is None:
-            listed = self._listing(endpoint, {})
-            self.put(Batch(self.restaurant.guid, listed, listing=(name, _keys_of(listed))))
-            return
-        changed = self._listing(endpoint, {"lastModified": format_timestamp(since)})
-        listed = self._listing(endpoint, {}) if full else None
-        self.put(Batch(self.restaurant.guid, changed, listed=name))
-        if listed is not None:
-            keys = _keys_of(listed)
-            self.put(Batch(self.restaurant.guid, listed, listing=(name, keys), new_only=True))
 
-    def _listing(self, endpoint: Endpoint, params: Mapping[str, Any]) -> list[Row]:
-        """All pages of a config listing; a 409 restarts it from the first page (bounded)."""
-        for restart in range(_MAX_CONFLICT_RESTARTS + 1):
-            try:
-                pages = iter_token_pages(self.client, endpoint.path, self.restaurant.guid, params)
-                return [
-                    row
-                    for page in pages
-                    for row in _rows_of(endpoint.table, page, self.restaurant.guid)
-                ]
-            except ToastConflict:
-                log.warning(
-                    f"{endpoint.path} for restaurant {self.restaurant.guid} changed while "
-                    f"paging (409); listing again from the first page ({restart + 1})"
-                )
-        raise ToastHalt(
-            f"{endpoint.path} for restaurant {self.restaurant.guid}: 409 on "
-            f"{_MAX_CONFLICT_RESTARTS + 1} listings in a row"
+class OrdersReader:
+    """ordersBulk, by modified time, in slices that each hold less than a page."""
+
+    def __init__(self, asking: Asking) -> None:
+        self.asking = asking
+        self._span = SliceSpan()  # slice length, learnt across the restaurant's windows
+
+    def read(self, endpoint: Endpoint, window: Window) -> list[Debt]:
+        """Every order modified in the window; what could not be read, as debts."""
+        owe = self.asking.owe_range(endpoint, window.start, window.end)
+        return self.asking.attempt(
+            endpoint, lambda: self._window(endpoint, window), owe, window.start
         )
 
-    def _menus(self, endpoint: Endpoint) -> None:
-        """The published menu, when its metadata's `lastUpdated` moved since the menus emitted
-        last: every table listed whole (objects gone from the document are deleted), then the
-        new `lastUpdated` handed over for state behind them."""
-        guid = self.restaurant.guid
-        metadata = self.client.get(_MENUS_METADATA_PATH, guid).json() or {}
-        updated = metadata.get("lastUpdated")
-        if updated is not None and updated == self.menus_updated:
-            return
-        document = self.client.get(endpoint.path, guid, None, _MENUS_LIMIT).json() or {}
-        rows = explode_published_menus(document, guid)
-        for table in {t.name: t for t in iter_tables(endpoint.table)}.values():
-            listed = [(t, row) for t, row in rows if t is table]
-            self.put(Batch(guid, listed, listing=(table.name, _keys_of(listed))))
-        self.put(StateUpdate(guid, menus_updated=updated))
-
-    def window(self, window: Window, resuming: bool, number: int = 0, of: int = 0) -> None:
-        """Fetch every per-window endpoint for one window (`number` of `of`), then mark the
-        window done."""
-        debts = self.fetch(window, PER_WINDOW, resuming)
-        self.put(PartDone(self.restaurant.guid, window, debts, number, of))
-
-    def fetch(
-        self, window: Window, endpoints: Iterable[Endpoint], resuming: bool = False
-    ) -> list[Debt]:
-        """Fetch `endpoints` for one window; return what Toast refused, as debts.
-
-        Cash business days are independent requests: they run on the side pool while this
-        thread pages orders and labor.
-        """
-        endpoints = tuple(endpoints)
-        pending = [
-            self.side_pool.submit(self._cash_day, endpoint, day)
-            for endpoint in endpoints
-            if endpoint.walk == "cash"
-            for day in self._cash_days(endpoint, window, resuming)
-        ]
-        debts: list[Debt] = []
-        try:
-            for endpoint in endpoints:
-                if endpoint.walk != "cash":
-                    debts.extend(self._fetch_window(endpoint, window))
-            for future in pending:
-                debts.extend(future.result())
-        except ToastHalt as error:
-            raise ToastHalt(
-                f"{error} (window {format_timestamp(window.start)} to "
-                f"{format_timestamp(window.end)})"
-            ) from None
-        finally:
-            for future in pending:
-                future.cancel()
-        return merge_debts(debts)
-
-    def _fetch_window(self, endpoint: Endpoint, window: Window) -> list[Debt]:
-        paused = self._paused(endpoint)
-        if paused is not None:
-            return [self._owe(endpoint, paused, window.start, window.end)]
-        fetch = {
-            "orders": self._window_orders,
-            "time_entries": self._window_time_entries,
-            "shifts": self._window_shifts,
-        }[endpoint.walk]
-        try:
-            fetch(endpoint, window)
-        except OwedFrom as owed:  # orders: the slices before `start` were read
-            reason = owed.reason
-            text = self._refused(endpoint, reason) if isinstance(reason, ToastSkip) else str(owed)
-            return [self._owe(endpoint, text, owed.start, window.end)]
-        except ToastSkip as error:
-            return [self._owe(endpoint, self._refused(endpoint, error), window.start, window.end)]
-        self._answered(endpoint)
-        return []
-
-    def _window_orders(self, endpoint: Endpoint, window: Window) -> None:
+    def _window(self, endpoint: Endpoint, window: Window) -> None:
         """Every order modified in the window, read in slices that each hold less than a page.
 
         A slice's answer is complete by itself: one request, so no offset can shift under it;
@@ -3457,7 +3426,7 @@ class RestaurantSync:
                     self._offset_paged(endpoint, start, end)
                 else:
                     for order in orders:
-                        self._put_parent(ORDERS, "orders", order)
+                        _put_parent(self.asking, ORDERS, "orders", order)
                 done = end
         except (ToastSkip, PagingDrift) as error:
             raise OwedFrom(done, error) from None
@@ -3468,11 +3437,12 @@ class RestaurantSync:
         """[start, end) as consecutive slices (start, end, orders), each asked once; orders is
         None for a range under the floor whose first page was full. `learn`: the restaurant's
         slice length carries over to its next windows (else a fresh one, for the check)."""
-        span = self._orders_span if learn else SliceSpan()
+        span = self._span if learn else SliceSpan()
+        guid = self.asking.restaurant.guid
         while start < end:
             slice_end = span.end(start, end)
             params = {"startDate": format_timestamp(start), "endDate": format_timestamp(slice_end)}
-            answer = get_orders_page(self.client, endpoint, self.restaurant.guid, params)
+            answer = get_orders_page(self.asking.client, endpoint, guid, params)
             if answer.more or len(answer.records) >= _ORDERS_PAGE_SIZE:
                 if span.split(start, slice_end):
                     continue
@@ -3487,34 +3457,33 @@ class RestaurantSync:
         (_PAGING_CLOCK_MARGIN_MINUTES); pages from the first that may have lost an order are
         read again. Raises PagingDrift (the range is owed) when that does not settle."""
         params = {"startDate": format_timestamp(start), "endDate": format_timestamp(end)}
+        guid = self.asking.restaurant.guid
         began = NOW()
         served: dict[str, tuple[int, str]] = {}  # guid -> (page, modifiedDate) last served
         first_page = 1
         for _ in range(_MAX_PAGING_PASSES):
-            pages = iter_numbered_pages(
-                self.client, endpoint, self.restaurant.guid, params, first_page
-            )
+            pages = iter_numbered_pages(self.asking.client, endpoint, guid, params, first_page)
             for number, page in pages:
                 for order in page:
                     served[str(order.get("guid"))] = (number, str(order.get("modifiedDate")))
-                    self._put_parent(ORDERS, "orders", order)
+                    _put_parent(self.asking, ORDERS, "orders", order)
             changed = self._modified_since(endpoint, began)
             moved = {
-                guid: modified
-                for guid, modified in changed.items()
-                if guid in served and served[guid][1] != modified
+                order: modified
+                for order, modified in changed.items()
+                if order in served and served[order][1] != modified
             }
             if not moved:
                 return
-            first_page = min(served[guid][0] for guid in moved)
-            served.update({guid: (served[guid][0], modified) for guid, modified in moved.items()})
+            first_page = min(served[order][0] for order in moved)
+            served.update({order: (served[order][0], when) for order, when in moved.items()})
             log.info(
-                f"{endpoint.path} for restaurant {self.restaurant.guid}: {len(moved)} order(s) "
-                f"changed while a range was paged; reading again from page {first_page}"
+                f"{endpoint.path} for restaurant {guid}: {len(moved)} order(s) changed while a "
+                f"range was paged; reading again from page {first_page}"
             )
         raise PagingDrift(
-            f"{endpoint.path} for restaurant {self.restaurant.guid}: orders kept changing "
-            f"while a range was paged ({_MAX_PAGING_PASSES} passes)"
+            f"{endpoint.path} for restaurant {guid}: orders kept changing while a range was "
+            f"paged ({_MAX_PAGING_PASSES} passes)"
         )
 
     def _modified_since(self, endpoint: Endpoint, began: datetime) -> dict[str, str]:
@@ -3527,30 +3496,52 @@ class RestaurantSync:
         for _, _, orders in self._slices(endpoint, start, max(NOW(), began), False):
             if orders is None:
                 raise PagingDrift(
-                    f"{endpoint.path} for restaurant {self.restaurant.guid}: too many orders "
-                    f"changed while a range was paged to tell which"
+                    f"{endpoint.path} for restaurant {self.asking.restaurant.guid}: too many "
+                    f"orders changed while a range was paged to tell which"
                 )
             changed.update({str(o.get("guid")): str(o.get("modifiedDate")) for o in orders})
         return changed
 
-    def _put_parent(self, table: Table, kind: str, record: Mapping[str, Any]) -> None:
-        rows = list(explode(table, record, {"restaurantId": self.restaurant.guid}))
-        parent = (kind, str(record.get("guid")), str(record.get("modifiedDate") or ""))
-        self.put(Batch(self.restaurant.guid, rows, parent=parent))
 
-    def _window_time_entries(self, endpoint: Endpoint, window: Window) -> None:
+def _put_parent(asking: Asking, table: Table, kind: str, record: Mapping[str, Any]) -> None:
+    """One order or time entry with all its children, as one batch."""
+    guid = asking.restaurant.guid
+    rows = list(explode(table, record, {"restaurantId": guid}))
+    parent = (kind, str(record.get("guid")), str(record.get("modifiedDate") or ""))
+    asking.put(Batch(guid, rows, parent=parent))
+
+
+class LaborReader:
+    """Time entries (by modified time) and shifts (by inDate: the schedule). Shifts have no
+    modified filter and no deleted flag, so the shifts read are remembered (`schedule`) and one
+    that vanished from a range read in full is looked up by id (settle_schedule)."""
+
+    def __init__(self, asking: Asking, history_start: datetime, horizon: timedelta) -> None:
+        self.asking = asking
+        self.history_start = history_start  # initialSyncStart: nothing that ended before it
+        self.horizon = horizon  # shifts are read this far ahead of now
+        self._shifts_seen: dict[str, datetime] = {}  # guid -> inDate, every shift read
+        self._shift_ranges: list[tuple[datetime, datetime]] = []  # ranges read in full
+
+    def read(self, endpoint: Endpoint, window: Window) -> list[Debt]:
+        """The window's time entries or shifts; what was refused, as debts."""
+        fetch = self._time_entries if endpoint.walk == "time_entries" else self._shifts
+        owe = self.asking.owe_range(endpoint, window.start, window.end)
+        return self.asking.attempt(endpoint, lambda: fetch(endpoint, window), owe, window.start)
+
+    def _time_entries(self, endpoint: Endpoint, window: Window) -> None:
         params = {
             "modifiedStartDate": format_timestamp(window.start),
             "modifiedEndDate": format_timestamp(window.end),
             "includeMissedBreaks": "true",
         }
-        for entry in self._get(endpoint, params):
-            self._put_parent(TIME_ENTRY, "timeEntries", entry)
+        for entry in self.asking.get(endpoint.path, params) or []:
+            _put_parent(self.asking, TIME_ENTRY, "timeEntries", entry)
 
-    def _window_shifts(self, endpoint: Endpoint, window: Window) -> None:
+    def _shifts(self, endpoint: Endpoint, window: Window) -> None:
         """Shifts by inDate, in ranges that overlap by the longest shift expected; the window
         that ends now reads on to the schedule's horizon (shifts are the schedule)."""
-        end = window.end + self.horizon if window.end >= self.now else window.end
+        end = window.end + self.horizon if window.end >= self.asking.now else window.end
         ranges = overlapping_ranges(
             window.start,
             end,
@@ -3565,7 +3556,7 @@ class RestaurantSync:
             self._put_shifts(
                 [
                     shift
-                    for shift in self._get(endpoint, params)
+                    for shift in self.asking.get(endpoint.path, params) or []
                     if not shift.get("outDate")
                     or parse_timestamp(shift["outDate"]) >= self.history_start
                 ]  # the overlap reaches a week before initialSyncStart: not a shift ended there
@@ -3576,18 +3567,20 @@ class RestaurantSync:
         for shift in shifts:
             if shift.get("guid") and shift.get("inDate"):
                 self._shifts_seen[str(shift["guid"])] = parse_timestamp(shift["inDate"])
-        rows = _rows_of(SHIFT, shifts, self.restaurant.guid)
-        self.put(Batch(self.restaurant.guid, rows))
+        guid = self.asking.restaurant.guid
+        self.asking.put(Batch(guid, _rows_of(SHIFT, shifts, guid)))
 
-    def settle_schedule(self, known: Mapping[str, datetime]) -> None:
-        """Delete the shifts that vanished from the schedule; hand over the new `schedule`.
+    def settle_schedule(self, known: Mapping[str, datetime]) -> list[Debt]:
+        """Delete the shifts that vanished from the schedule; hand over the new `schedule`;
+        return the lookups Toast refused, as a debt.
 
         `known`: the shifts (guid -> inDate) the last sync read. One this sync did not read
         although its inDate lies in a range read in full (`_shift_ranges`) has left that range:
         rescheduled outside it, made longer than the ranges' overlap, or removed. Toast is
         asked for those by id (`shiftIds`): what it returns is upserted, the rest is deleted.
-        A refused lookup deletes nothing. Shifts whose inDate is older than what the next sync
-        re-reads are forgotten.
+        A refused lookup deletes nothing: its shifts are owed by id (a Debt with `ids`), so they
+        are asked again at the next syncs and given up with an ERROR like other refused work.
+        Shifts whose inDate is older than what the next sync re-reads are forgotten.
         """
         missing = [
             guid
@@ -3595,66 +3588,336 @@ class RestaurantSync:
             if guid not in self._shifts_seen
             and any(start <= in_date < end for start, end in self._shift_ranges)
         ]
-        deleted = self._confirm_removed(missing)
-        keep_from = self.now - timedelta(days=_SHIFT_REREAD_DAYS, hours=_SHIFT_EDGE_OVERLAP_HOURS)
+        deleted, debts = self.confirm_removed(missing, None) if missing else (set(), [])
+        keep_from = self.asking.now - timedelta(
+            days=_SHIFT_REREAD_DAYS, hours=_SHIFT_EDGE_OVERLAP_HOURS
+        )
+        owed = {guid for debt in debts for guid in debt.ids}  # the debt holds them now
         schedule = {
             guid: in_date
             for guid, in_date in {**known, **self._shifts_seen}.items()
-            if in_date >= keep_from and guid not in deleted
+            if in_date >= keep_from and guid not in deleted | owed
         }
         keys = [(SHIFT.name, (guid,)) for guid in sorted(deleted)]
         packed = pack_schedule(schedule)
-        self.put(StateUpdate(self.restaurant.guid, schedule=packed, deleted=keys))
+        self.asking.put(StateUpdate(self.asking.restaurant.guid, schedule=packed, deleted=keys))
+        return debts
 
-    def _confirm_removed(self, guids: list[str]) -> set[str]:
-        """Of `guids`, those Toast no longer returns by id (_SHIFT_IDS_PER_REQUEST at a time);
-        none while Toast refuses shifts."""
-        if self._paused(_SHIFTS) is not None:
-            return set()
-        removed = set(guids)
-        for first in range(0, len(guids), _SHIFT_IDS_PER_REQUEST):
-            chunk = guids[first : first + _SHIFT_IDS_PER_REQUEST]
-            try:
-                found = self._get(_SHIFTS, {"shiftIds": chunk})
-            except ToastSkip as error:
-                self._refused(_SHIFTS, error)
-                return set()
-            self._put_shifts(found)
-            removed -= {str(shift.get("guid")) for shift in found}
-        return removed
+    def confirm_removed(self, guids: list[str], owed: Debt | None) -> tuple[set[str], list[Debt]]:
+        """Of `guids`, those Toast no longer returns by id (_SHIFT_IDS_PER_REQUEST at a time),
+        and, if Toast refuses the lookup, the shifts owed by id (`owed`: a debt asked again)."""
+        removed: set[str] = set()
 
-    def _cash_days(self, endpoint: Endpoint, window: Window, resuming: bool) -> list[str]:
+        def look_up() -> None:
+            removed.update(guids)
+            for first in range(0, len(guids), _SHIFT_IDS_PER_REQUEST):
+                chunk = guids[first : first + _SHIFT_IDS_PER_REQUEST]
+                found = self.asking.get(_SHIFTS.path, {"shiftIds": chunk}) or []
+                self._put_shifts(found)
+                removed.difference_update(str(shift.get("guid")) for shift in found)
+
+        def owe(error: str, _: datetime | None) -> list[Debt]:
+            removed.clear()  # nothing is deleted on a refused lookup
+            ids = tuple(sorted(guids))
+            if owed is not None:
+                return [replace(owed.failed_again(error, None, None), ids=ids)]
+            return [replace(self.asking.owe(_SHIFTS, error), ids=ids)]
+
+        debts = self.asking.attempt(_SHIFTS, look_up, owe, None)
+        return removed, debts
+
+
+class CashReader:
+    """Cash entries and deposits: one request per business date, on the side pool."""
+
+    def __init__(self, asking: Asking) -> None:
+        self.asking = asking
+        self._dates_done: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def days(self, endpoint: Endpoint, window: Window, resuming: bool) -> list[str]:
         """The window's business days not fetched yet in this sync (a day across a window edge
         is fetched once). A resumed sync's first window, which starts where the last sync read
         up to, also covers the days that had closed less than _CASH_SETTLE_HOURS before."""
         start = window.start
         if resuming and window.first:
             start -= timedelta(hours=_CASH_SETTLE_HOURS)
-        tz, closeout = self.restaurant.time_zone, self.restaurant.closeout_hour
-        days = [
-            day
-            for day in business_dates(Window(start, window.end), tz, closeout, 0)
-            if (endpoint.path, day) not in self._cash_dates_done
-        ]
-        self._cash_dates_done.update((endpoint.path, day) for day in days)
+        tz, closeout = self.asking.restaurant.time_zone, self.asking.restaurant.closeout_hour
+        with self._lock:
+            days = [
+                day
+                for day in business_dates(Window(start, window.end), tz, closeout, 0)
+                if (endpoint.path, day) not in self._dates_done
+            ]
+            self._dates_done.update((endpoint.path, day) for day in days)
         return days
 
-    def _cash_day(self, endpoint: Endpoint, day: str) -> list[Debt]:
+    def read_day(self, endpoint: Endpoint, day: str) -> list[Debt]:
         """One business day of cash entries or deposits. Runs on the side pool. A refused day
         is owed as the time range of that business day alone."""
-        paused = self._paused(endpoint)
-        if paused is None:
+        restaurant = self.asking.restaurant
+        start, end = business_day_range(day, restaurant.time_zone, restaurant.closeout_hour)
+
+        def read() -> None:
+            records = self.asking.get(endpoint.path, {"businessDate": day}) or []
+            extra = {"businessDate": int(day)}
+            rows = _rows_of(endpoint.table, records, restaurant.guid, extra)
+            self.asking.put(Batch(restaurant.guid, rows))
+
+        return self.asking.attempt(
+            endpoint, read, self.asking.owe_range(endpoint, start, end), start
+        )
+
+
+class ConfigReader:
+    """Configuration (changes since `configSince`, and full listings that find removals), tip
+    withholding, jobs and employees (listed whole)."""
+
+    def __init__(self, asking: Asking) -> None:
+        self.asking = asking
+
+    def read(self, endpoint: Endpoint, read: ConfigRead, owed: Debt | None) -> list[Debt]:
+        """One endpoint of the once-per-sync part. Runs on the side pool. A refused full
+        listing is owed whole (since None); refused changes, since when they were asked."""
+        since = owed.since if owed is not None else read.since
+        if read.full and read.since is None:  # a first sync lists whole
+            since = None
+        full = read.full or since is None  # or a full listing is owed
+
+        def work() -> None:
+            if endpoint.walk == "config":
+                self._config(endpoint, since, full)
+            else:
+                self._whole(endpoint)
+
+        def owe(error: str, _: datetime | None) -> list[Debt]:
+            owed_since = None if full else since
+            if owed is not None:
+                return [replace(owed.failed_again(error, None, None), since=owed_since)]
+            return [self.asking.owe(endpoint, error, since=owed_since)]
+
+        return self.asking.attempt(endpoint, work, owe, None)
+
+    def _whole(self, endpoint: Endpoint) -> None:
+        """A list (jobs, employees) or one object (tip withholding), read whole: what is not in
+        it any more is deleted."""
+        guid = self.asking.restaurant.guid
+        body = self.asking.get(endpoint.path) or []
+        records = [body] if endpoint.walk == "object" and body else body
+        rows = _rows_of(endpoint.table, records, guid)
+        self.asking.put(Batch(guid, rows, listing=(endpoint.table.name, _keys_of(rows))))
+
+    def _config(self, endpoint: Endpoint, since: datetime | None, full: bool) -> None:
+        """What changed since `since` (lastModified), then, if `full`, a full listing to find
+        new and removed objects (no deleted flag, toast_api.md §6.4); without `since`, the full
+        listing alone (a first sync). Changes first: an object created between the two requests
+        is then in the full listing, instead of being upserted by the first and deleted as
+        missing from the second."""
+        name, guid = endpoint.table.name, self.asking.restaurant.guid
+        if since is None:
+            listed = self._listing(endpoint, {})
+            self.asking.put(Batch(guid, listed, listing=(name, _keys_of(listed))))
+            return
+        changed = self._listing(endpoint, {"lastModified": format_timestamp(since)})
+        listed = self._listing(endpoint, {}) if full else None
+        self.asking.put(Batch(guid, changed, listed=name))
+        if listed is not None:
+            keys = _keys_of(listed)
+            self.asking.put(Batch(guid, listed, listing=(name, keys), new_only=True))
+
+    def _listing(self, endpoint: Endpoint, params: Mapping[str, Any]) -> list[Row]:
+        """All pages of a config listing; a 409 restarts it from the first page (bounded)."""
+        guid = self.asking.restaurant.guid
+        for restart in range(_MAX_CONFLICT_RESTARTS + 1):
             try:
-                records = self._get(endpoint, {"businessDate": day})
-            except ToastSkip as error:
-                paused = self._refused(endpoint, error)
-        if paused is not None:
-            tz, closeout = self.restaurant.time_zone, self.restaurant.closeout_hour
-            return [self._owe(endpoint, paused, *business_day_range(day, tz, closeout))]
-        self._answered(endpoint)
-        rows = _rows_of(endpoint.table, records, self.restaurant.guid, {"businessDate": int(day)})
-        self.put(Batch(self.restaurant.guid, rows))
-        return []
+                pages = iter_token_pages(self.asking.client, endpoint.path, guid, params)
+                return [row for page in pages for row in _rows_of(endpoint.table, page, guid)]
+            except ToastConflict:
+                log.warning(
+                    f"{endpoint.path} for restaurant {guid} changed while paging (409); "
+                    f"listing again from the first page ({restart + 1})"
+                )
+        raise ToastHalt(
+            f"{endpoint.path} for restaurant {guid}: 409 on {_MAX_CONFLICT_RESTARTS + 1} "
+            f"listings in a row"
+        )
+
+
+class MenusReader:
+    """The published menu, when its metadata's `lastUpdated` moved since the menus emitted
+    last (`menusLastUpdated`)."""
+
+    def __init__(self, asking: Asking, menus_updated: str | None) -> None:
+        self.asking = asking
+        self.menus_updated = menus_updated
+
+    def read(self, endpoint: Endpoint, owed: Debt | None) -> list[Debt]:
+        """The menu if it changed; a refusal owes it (asked again at the next syncs)."""
+
+        def owe(error: str, _: datetime | None) -> list[Debt]:
+            if owed is not None:
+                return [owed.failed_again(error, None, None)]
+            return [self.asking.owe(endpoint, error)]
+
+        return self.asking.attempt(endpoint, lambda: self._menus(endpoint), owe, None)
+
+    def _menus(self, endpoint: Endpoint) -> None:
+        """Every table of the document listed whole (objects gone from it are deleted), then
+        the new `lastUpdated` handed over for state behind them."""
+        guid = self.asking.restaurant.guid
+        metadata = self.asking.get(_MENUS_METADATA_PATH) or {}
+        updated = metadata.get("lastUpdated")
+        if updated is not None and updated == self.menus_updated:
+            return
+        document = self.asking.get(endpoint.path, extra_limit=_MENUS_LIMIT) or {}
+        rows = explode_published_menus(document, guid)
+        for table in {t.name: t for t in iter_tables(endpoint.table)}.values():
+            listed = [(t, row) for t, row in rows if t is table]
+            self.asking.put(Batch(guid, listed, listing=(table.name, _keys_of(listed))))
+        self.asking.put(StateUpdate(guid, menus_updated=updated))
+
+
+class RestaurantSync:
+    """One restaurant's sync, in parts, each handed to the emitter as batches followed by a
+    PartDone: the debts of earlier syncs asked again, the once-per-sync part, each window, and
+    the schedule settled. Runs in the restaurant's worker; the readers (one per stream) ask
+    through one Asking.
+    """
+
+    def __init__(
+        self,
+        client: ToastClient,
+        restaurant: Restaurant,
+        put: Callable[[Any], None],
+        side_pool: Executor,
+        now: datetime,
+        history_start: datetime,
+        *,
+        horizon: timedelta = timedelta(days=_DEFAULT_SCHEDULE_HORIZON_DAYS),
+        menus_updated: str | None = None,
+        absent: Mapping[str, Absence] | None = None,
+    ) -> None:
+        self.asking = Asking(client, restaurant, put, now, absent)
+        self.side_pool = side_pool
+        self.orders = OrdersReader(self.asking)
+        self.labor = LaborReader(self.asking, history_start, horizon)
+        self.cash = CashReader(self.asking)
+        self.config = ConfigReader(self.asking)
+        self.menus = MenusReader(self.asking, menus_updated)
+
+    def retry_debts(
+        self, debts: Iterable[Debt], shifts_from: datetime | None, given_up: Iterable[Debt] = ()
+    ) -> None:
+        """Ask again for the windowed work and the shift lookups earlier syncs were refused,
+        and re-read shifts from `shifts_from` to the cursor (Toast has no modified filter for
+        them); hand over what is still owed, in place of the debts asked and those `given_up`."""
+        owed: list[Debt] = []
+        asked = [debt for debt in debts if debt.ids or debt.start is not None]
+        for debt in asked:
+            if debt.ids:
+                removed, still = self.labor.confirm_removed(list(debt.ids), debt)
+                self._delete_shifts(removed)
+                owed.extend(still)
+                continue
+            endpoint = _ENDPOINTS_BY_PATH[debt.endpoint]
+            for window in plan_windows(debt.start, debt.end):
+                for part in self.fetch(window, (endpoint,)):
+                    owed.append(debt.failed_again(part.last_error, part.start, part.end))
+        if shifts_from is not None:
+            reread = Window(shifts_from - timedelta(days=_SHIFT_REREAD_DAYS), shifts_from)
+            owed.extend(self.fetch(reread, (_SHIFTS,)))
+        still = self.asking.still_owed(merge_debts(owed))
+        settled = (*asked, *given_up)
+        self.asking.put(PartDone(self.guid, None, still, settled=settled, part="debts"))
+
+    def once_per_sync(self, read: ConfigRead, owed: Mapping[str, Debt]) -> None:
+        """Jobs, employees (listed whole, so vanished objects are deleted) and the menus'
+        metadata; configuration and tip withholding as `read` says (plan_config_read), and
+        every configuration endpoint that still owes work from an earlier sync.
+
+        The endpoints are independent requests: they run on the side pool, a few at a time
+        (one endpoint's pages stay in order); this part is done when all of them are. What was
+        read is then handed over for state (`configSince`, `configListed`).
+        """
+        pending = [
+            self.side_pool.submit(self._read_once, endpoint, read, owed.get(endpoint.path))
+            for endpoint in ONCE_PER_SYNC
+            if endpoint.walk in ("list", "menus") or read.asked or endpoint.path in owed
+        ]
+        debts: list[Debt] = []
+        try:
+            for future in pending:
+                debts.extend(future.result())
+        finally:
+            for future in pending:
+                future.cancel()
+        moment = format_timestamp(self.asking.now)
+        if read.asked:
+            listed = moment if read.full else None
+            self.asking.put(StateUpdate(self.guid, config_since=moment, config_listed=listed))
+        still, settled = self.asking.still_owed(debts), tuple(owed.values())  # all were asked
+        self.asking.put(PartDone(self.guid, None, still, settled=settled, part="config"))
+
+    def _read_once(self, endpoint: Endpoint, read: ConfigRead, owed: Debt | None) -> list[Debt]:
+        if endpoint.walk == "menus":
+            return self.menus.read(endpoint, owed)
+        return self.config.read(endpoint, read, owed)
+
+    def window(self, window: Window, resuming: bool, number: int = 0, of: int = 0) -> None:
+        """Fetch every per-window endpoint for one window (`number` of `of`), then mark the
+        window done."""
+        debts = self.fetch(window, PER_WINDOW, resuming)
+        self.asking.put(PartDone(self.guid, window, debts, number, of))
+
+    def fetch(
+        self, window: Window, endpoints: Iterable[Endpoint], resuming: bool = False
+    ) -> list[Debt]:
+        """Fetch `endpoints` for one window; return what Toast refused, as debts.
+
+        Cash business days are independent requests: they run on the side pool while this
+        thread reads orders and labor.
+        """
+        endpoints = tuple(endpoints)
+        pending = [
+            self.side_pool.submit(self.cash.read_day, endpoint, day)
+            for endpoint in endpoints
+            if endpoint.walk == "cash"
+            for day in self.cash.days(endpoint, window, resuming)
+        ]
+        debts: list[Debt] = []
+        try:
+            for endpoint in endpoints:
+                if endpoint.walk == "orders":
+                    debts.extend(self.orders.read(endpoint, window))
+                elif endpoint.walk != "cash":
+                    debts.extend(self.labor.read(endpoint, window))
+            for future in pending:
+                debts.extend(future.result())
+        except ToastHalt as error:
+            raise ToastHalt(
+                f"{error} (window {format_timestamp(window.start)} to "
+                f"{format_timestamp(window.end)})"
+            ) from None
+        finally:
+            for future in pending:
+                future.cancel()
+        return merge_debts(debts)
+
+    def finish(self, schedule: Mapping[str, datetime]) -> None:
+        """The last part: the schedule settled (LaborReader.settle_schedule), and what the sync
+        learnt of endpoints absent at the location, handed over for state."""
+        debts = self.labor.settle_schedule(schedule)
+        self.asking.put(StateUpdate(self.guid, absent=self.asking.absences()))
+        self.asking.put(PartDone(self.guid, None, debts, part="schedule"))
+
+    @property
+    def guid(self) -> str:
+        return self.asking.restaurant.guid
+
+    def _delete_shifts(self, removed: set[str]) -> None:
+        keys = [(SHIFT.name, (guid,)) for guid in sorted(removed)]
+        if keys:
+            self.asking.put(StateUpdate(self.guid, deleted=keys))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -4243,6 +4506,7 @@ class SyncPlan:
     schedule: Mapping[str, datetime] = field(default_factory=dict)  # shifts read last: inDates
     config_listed: datetime | None = None  # configuration last listed in full
     given_up: tuple[Debt, ...] = ()  # debts of endpoints the connector no longer has
+    absent: Mapping[str, Absence] = field(default_factory=dict)  # endpoints answering 404
 
 
 def _debts_of(restaurant_state: Mapping[str, Any]) -> list[Debt]:
@@ -4290,6 +4554,10 @@ def plan_restaurant(restaurant: Discovered, state: Mapping[str, Any]) -> SyncPla
             restaurant_state.get("menusLastUpdated"),
             unpack_schedule(restaurant_state.get("schedule")),
             moments["configListed"],
+            absent={
+                path: Absence.from_state(absence)
+                for path, absence in restaurant_state.get("absent", {}).items()
+            },
         )
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise UnreadableState(
@@ -4337,9 +4605,10 @@ def sync_restaurant(
             settings.initial_sync_start,
             horizon=horizon,
             menus_updated=plan.menus_updated,
+            absent=plan.absent,
         )
         worker.retry_debts(plan.debts, shifts_from=plan.cursor, given_up=plan.given_up)
-        owed = {debt.endpoint: debt for debt in plan.debts if debt.start is None}
+        owed = {d.endpoint: d for d in plan.debts if d.start is None and not d.ids}
         read = plan_config_read(
             plan.config_since,
             plan.config_listed,
@@ -4351,7 +4620,7 @@ def sync_restaurant(
         windows = plan_windows(start, now)
         for number, window in enumerate(windows, 1):
             worker.window(window, plan.cursor is not None, number, len(windows))
-        worker.settle_schedule(plan.schedule)
+        worker.finish(plan.schedule)
 
 
 @dataclass
@@ -4511,7 +4780,12 @@ class Progress:
 def _apply_state_update(update: StateUpdate, emitter: Emitter) -> None:
     """Delete what the worker found gone, then keep its part of the restaurant's state."""
     emitter.delete_gone(update.restaurant, update.deleted)
-    emitter.restaurant_state(update.restaurant).update(update.entries())
+    restaurant_state = emitter.restaurant_state(update.restaurant)
+    for name, value in update.entries().items():
+        if value:
+            restaurant_state[name] = value
+        else:
+            restaurant_state.pop(name, None)
 
 
 def _finish_restaurant(outcome: _Finished, emitter: Emitter) -> None:

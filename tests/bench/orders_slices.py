@@ -1,6 +1,6 @@
 """ordersBulk requests for one busy location's 30-day window, against the minimum of full pages.
 
-Orders are read in slices of less than a page each (connector.RestaurantSync._window_orders), so
+Orders are read in slices of less than a page each (connector.OrdersReader._window), so
 a window costs more requests than ceil(orders / 100) full pages would. This prints that cost on
 a generated world (150 orders a day, spread over service hours as `GeneratedWorld` makes them),
 for a first window (the slice length learnt from nothing) and a second one (learnt from the

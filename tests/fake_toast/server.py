@@ -897,6 +897,11 @@ class FakeToast:
         if business_date is None:
             raise ApiError(400, "Missing required query parameter businessDate (yyyymmdd).")
         _business_date_param(business_date)
+        if request.restaurant in getattr(self.world, "cash_unused", ()):
+            # A location that does not use cash management answers 404, like tip withholding
+            # and menus where they are not set up (issue 20: "an endpoint that always answers
+            # 404 for a location"; toast_api.md §5 has 404 as "not found").
+            raise ApiError(404, "Cash management is not enabled for this restaurant.")
         objects = self.world.cash_objects(
             request.restaurant or "", request.match["kind"], business_date
         )

@@ -172,6 +172,7 @@ class World:
         menus: restaurant guid -> its published menu document (menus API v2, toast_api.md
             §6.5); its `lastUpdated` is what `/menus/v2/metadata` answers.
         tip_withholding: restaurant guid -> its TipWithholding object (config.yaml).
+        cash_unused: restaurants that do not use cash management: its endpoints answer 404.
         disconnected: restaurants hidden from the partners list and answered 403 everywhere.
         refused: restaurants the partners list shows but that answer 403 to every request: a
             location connected to the integration but not activated yet, or whose access was
@@ -188,6 +189,7 @@ class World:
     refused: set[str] = field(default_factory=set)
     menus: dict[str, dict[str, Any]] = field(default_factory=dict)
     tip_withholding: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cash_unused: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, path: Path = RECORDINGS_DIR) -> World:

@@ -441,17 +441,11 @@ def test_the_menus_document_is_asked_at_most_once_a_second_per_location(
             settings, connector.TokenCache(settings.fernet, None), connector.SLEEP, connector.CLOCK
         )
         restaurant = connector.Restaurant(R1, ZoneInfo("America/New_York"), 4)
-        worker = connector.RestaurantSync(
-            client,
-            restaurant,
-            [].append,
-            None,
-            FIXED_NOW,
-            FIXED_NOW,  # type: ignore[arg-type]
-        )
+        asking = connector.Asking(client, restaurant, [].append, FIXED_NOW)
+        reader = connector.MenusReader(asking, None)  # a stream's reader is read on its own
         try:
             for _ in range(4):  # a menu that is never the one last written: fetched each time
-                worker._menus(endpoint)
+                assert reader.read(endpoint, None) == []
         finally:
             client.close()
     menus = [s.admitted for s in virtual.sent if s.path == "/menus/v2/menus"]

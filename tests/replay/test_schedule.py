@@ -142,3 +142,70 @@ def test_given_the_schedule_refused_then_nothing_is_deleted_until_it_is_read(
     third = project.sync(configuration)
 
     assert one(third.warehouse, "shift", id=IN_ELEVEN_DAYS)["_fivetran_deleted"] is True
+
+
+def test_given_the_shift_lookup_refused_then_the_shift_is_owed_by_id_and_given_up_in_a_week(
+    project: Project,
+    toast: FakeToast,
+    no_wait: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A removed shift whose lookup by id Toast refuses is owed by id: asked again at each
+    sync (once, not also found missing again), deleted once Toast answers, and given up with an
+    ERROR naming it after _DEBT_GIVE_UP_* like other refused work, instead of being asked
+    every sync until the schedule forgets it and it stays live for good."""
+    configuration = make_configuration(toast, restaurantGuids=R1)
+    project.sync(configuration)
+    shifts = toast.world.labor[R1]["shifts"]
+    shifts[:] = [s for s in shifts if s["guid"] != IN_ELEVEN_DAYS]
+    lookup = Fault(status=403, restaurant=R1, params={"shiftIds": IN_ELEVEN_DAYS})
+    toast.script("GET", r"^/labor/v1/shifts$", *[lookup] * 3)
+    owed, lookups = [], []
+    for days in (1, 2, 9, 10):
+        monkeypatch.setattr(connector, "NOW", lambda days=days: FIXED_NOW + timedelta(days=days))
+        del toast.requests[:]
+        result = project.sync(configuration)
+        owed.append(result.state["restaurants"][R1].get("debts", []))
+        lookups.append(
+            len([r for r in toast.requests_to("/labor/v1/shifts") if "shiftIds" in r.params])
+        )
+        live = one(result.warehouse, "shift", id=IN_ELEVEN_DAYS)["_fivetran_deleted"] is False
+        assert live  # never deleted while Toast refuses to say it is gone
+    log = capfd.readouterr().out
+
+    assert [[(d["endpoint"], d.get("ids"), d["attempts"]) for d in debts] for debts in owed] == [
+        [("/labor/v1/shifts", [IN_ELEVEN_DAYS], 1)],
+        [("/labor/v1/shifts", [IN_ELEVEN_DAYS], 2)],
+        [],  # refused a third time, 8 days after the first: given up
+        [],
+    ]
+    assert lookups == [1, 1, 1, 0]
+    given_up = [line for line in log.splitlines() if "giving up" in line]
+    assert len(given_up) == 1 and "ERROR" in given_up[0] and "1 shift(s) by id" in given_up[0]
+    schedule = connector.unpack_schedule(result.state["restaurants"][R1]["schedule"])
+    assert IN_ELEVEN_DAYS not in schedule
+
+
+def test_given_the_shift_lookup_refused_once_then_the_shift_is_deleted_at_the_next_sync(
+    project: Project, toast: FakeToast, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configuration = make_configuration(toast, restaurantGuids=R1)
+    project.sync(configuration)
+    shifts = toast.world.labor[R1]["shifts"]
+    shifts[:] = [s for s in shifts if s["guid"] != IN_ELEVEN_DAYS]
+    toast.script(
+        "GET",
+        r"^/labor/v1/shifts$",
+        Fault(status=403, restaurant=R1, params={"shiftIds": IN_ELEVEN_DAYS}),
+    )
+    monkeypatch.setattr(connector, "NOW", lambda: FIXED_NOW + timedelta(days=1))
+    refused = project.sync(configuration)
+    live = one(refused.warehouse, "shift", id=IN_ELEVEN_DAYS)["_fivetran_deleted"] is False
+    monkeypatch.setattr(connector, "NOW", lambda: FIXED_NOW + timedelta(days=1, hours=1))
+    answered = project.sync(configuration)
+
+    assert live
+    assert [d.get("ids") for d in refused.state["restaurants"][R1]["debts"]] == [[IN_ELEVEN_DAYS]]
+    assert one(answered.warehouse, "shift", id=IN_ELEVEN_DAYS)["_fivetran_deleted"] is True
+    assert "debts" not in answered.state["restaurants"][R1]

@@ -155,14 +155,18 @@ def test_given_work_refused_for_a_week_then_it_is_given_up_with_an_error_naming_
         project.sync(make_configuration(server, **overrides))
         log = capfd.readouterr().out
 
+    # The second sync's own window, refused a day after the first, keeps its own age.
     assert [(d["start"], d["attempts"]) for d in after_two] == [
-        ("2026-10-27T00:00:00.000+0000", 2)
+        ("2026-10-27T00:00:00.000+0000", 2),
+        ("2026-11-20T11:55:00.000+0000", 1),
     ]
     gave_up = [line for line in log.splitlines() if "giving up" in line]
     assert len(gave_up) == 1
     assert ORDERS_PATH in gave_up[0] and "2026-10-27T00:00:00.000+0000" in gave_up[0]
     assert R3 in gave_up[0]
-    # What this sync was refused is a new debt, starting where the last sync's window ended.
-    assert [(d["start"], d["attempts"]) for d in debts(project, R3)] == [
-        ("2026-11-21T11:55:00.000+0000", 1)
+    # Only the part refused 8 days ago is given up: the one first refused 7 days ago stays
+    # (2 attempts), and what this sync was refused is a new part from the last window's end.
+    assert [(d["start"], d["end"], d["attempts"]) for d in debts(project, R3)] == [
+        ("2026-11-20T11:55:00.000+0000", "2026-11-21T11:55:00.000+0000", 2),
+        ("2026-11-21T11:55:00.000+0000", "2026-11-28T12:00:00.000+0000", 1),
     ]

@@ -1,0 +1,69 @@
+"""Endpoints a location does not use answer 404 (tip withholding, cash management): a fact about
+the location, remembered in state and asked again daily, never a debt or an ERROR; when the
+endpoint answers again, what it was not asked for meanwhile is owed and read (helpers:
+tests/resilience/live.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Project, make_configuration
+from tests.fake_toast import R1, World
+from tests.resilience.live import Clock, assert_equal_to_a_clean_sync, debts, serve
+
+TIPS = "/config/v2/tipWithholding"
+ENTRIES = "/cashmgmt/v1/entries"
+DEPOSITS = "/cashmgmt/v1/deposits"
+SIDE_REQUESTS = 3  # connector._SIDE_REQUESTS_PER_RESTAURANT: cash days in flight at once
+
+
+def _asked(server, path: str) -> int:
+    return len([r for r in server.requests if r.path == path])
+
+
+def test_given_endpoints_a_location_does_not_use_then_they_are_asked_daily_and_never_owed(
+    tmp_path, clock: Clock, capfd: pytest.CaptureFixture[str]
+) -> None:
+    world = World.load()
+    del world.tip_withholding[R1]
+    world.cash_unused.add(R1)
+    project = Project(tmp_path / "live")
+    asked, owed = [], []
+    with serve(world, clock) as server:
+        for hours in (0, 1, 23):  # syncs at 0 h, 1 h and 24 h
+            if hours == 23:
+                absent = project.state()["restaurants"][R1]["absent"]
+                world.cash_unused.discard(R1)  # the location starts using cash management
+            clock.advance(hours=hours)
+            server.requests.clear()
+            project.sync(make_configuration(server, restaurantGuids=R1))
+            asked.append([_asked(server, path) for path in (TIPS, ENTRIES, DEPOSITS)])
+            owed.append(debts(project, R1))
+        log = capfd.readouterr().out
+        clock.advance(hours=1)
+        last = project.sync(make_configuration(server, restaurantGuids=R1))
+
+    tips, entries, deposits = zip(*asked, strict=True)
+    assert tips == (1, 0, 1)  # asked at the first sync, then once a day
+    for cash in (entries, deposits):  # the first days in flight at once, then none that day
+        assert 1 <= cash[0] <= SIDE_REQUESTS and cash[1] == 0 and cash[2] >= 1
+    assert owed[:2] == [[], []]  # a 404 owes nothing
+    assert absent == {
+        path: {"since": absent[path]["since"], "asked": "2026-11-20T12:00:00.000+0000"}
+        for path in (DEPOSITS, ENTRIES, TIPS)
+    }
+    assert absent[TIPS]["since"] == "2026-11-20T12:00:00.000+0000"
+    assert absent[ENTRIES]["since"] < "2026-10-01"  # reaches back to the first day not read
+    said = [line for line in log.splitlines() if "answered HTTP 404" in line]
+    assert len(said) == 3 and all("INFO" in line for line in said)  # once per endpoint
+    assert "ERROR" not in log
+    # Cash answering again owes the days it was not asked for, read at the next sync.
+    assert {(d["endpoint"], d["start"]) for d in owed[2]} == {
+        (ENTRIES, absent[ENTRIES]["since"]),
+        (DEPOSITS, absent[DEPOSITS]["since"]),
+    }
+    assert debts(project, R1) == []
+    assert set(last.state["restaurants"][R1]["absent"]) == {TIPS}
+    assert_equal_to_a_clean_sync(
+        last.warehouse, world, clock, Project(tmp_path / "clean"), restaurantGuids=R1
+    )
