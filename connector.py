@@ -4359,31 +4359,39 @@ class Emitter:
         if batch.new_only and batch.listing is not None:
             known = self.ledger.keys(batch.restaurant, batch.listing[0])
             rows = [(t, r) for t, r in rows if (t.name, primary_key_of(t, r)) not in known]
+        if batch.parent:
+            rows, deletes = self._parent_rows(batch)
+        else:
+            deletes = self._other_deletes(batch, rows)
         self._rows_since_checkpoint += len(rows)
         for table, row in rows:
             # Never wrapped in try: a caught coercion error would silently drop the row.
             op.upsert(table=table.name, data=destination_row(row))
             counts[table.name] += 1
-        deletes = self._parent_deletes(batch) if batch.parent else self._other_deletes(batch, rows)
         for table_name, key in deletes:
             self._delete(batch.restaurant, _TABLES_BY_NAME[table_name], key)
 
-    def _parent_deletes(self, batch: Batch) -> list[Key]:
-        """What to delete of an order or time entry: every row of it when Toast deleted it (its
-        children went with it; a row a live parent also has stays), else the rows Toast flags
-        deleted (and the rows under them: `under_deleted`); then the children it had last time
-        and lost, unless another parent took them."""
+    def _parent_rows(self, batch: Batch) -> tuple[list[Row], list[Key]]:
+        """What to write and delete of an order or time entry.
+
+        Toast deleted it: its rows, then all of them deleted (its children went with it), but
+        not a row a live parent has (a check moved to another order): that one is neither
+        written nor deleted, so it keeps the live parent's values. Else every row, then the rows
+        Toast flags deleted (and the rows under them: `under_deleted`); then, either way, the
+        children it had last time and lost, unless another parent took them."""
         keys = [(table.name, primary_key_of(table, row)) for table, row in batch.rows]
         deleted = batch.rows[0][1].get("deleted") is True
         vanished, owned = self.ledger.remember(
             batch.restaurant, batch.parent, keys[1:], live=not deleted
         )
         if deleted:
-            doomed = [keys[0], *(key for key in keys[1:] if key in owned)]
+            mine = [key == keys[0] or key in owned for key in keys]
+            rows = [row for row, its in zip(batch.rows, mine, strict=True) if its]
+            doomed = [key for key, its in zip(keys, mine, strict=True) if its]
         else:
-            flagged = under_deleted(batch.rows)
+            rows, flagged = batch.rows, under_deleted(batch.rows)
             doomed = [key for key, deleted_row in zip(keys, flagged, strict=True) if deleted_row]
-        return [*dict.fromkeys(doomed), *sorted(vanished)]
+        return rows, [*dict.fromkeys(doomed), *sorted(vanished)]
 
     def _other_deletes(self, batch: Batch, rows: list[Row]) -> list[Key]:
         """Rows Toast flags deleted and those under them (`under_deleted`), then keys a full

@@ -24,7 +24,7 @@ SYNC_START = "2026-11-10T00:00:00.000Z"
 
 
 def test_given_a_deleted_order_still_listing_a_check_a_live_order_emitted_first_then_it_stays(
-    project: Project, world: World, no_wait: list[float]
+    project: Project, world: World, no_wait: list[float], tmp_path
 ) -> None:
     # Both orders in the sync's last window; the live one is modified first, so it is emitted
     # first (ordersBulk serves by modifiedDate), then the deleted one, which still lists it.
@@ -33,6 +33,10 @@ def test_given_a_deleted_order_still_listing_a_check_a_live_order_emitted_first_
     stale = copy.deepcopy(check)
     for payment in stale["payments"]:
         payment["orderGuid"] = SPLIT_CHECK_ORDER
+    with toast_server(world=world) as server:  # the same world, the deleted order without it
+        configuration = make_configuration(server, initialSyncStart=SYNC_START)
+        expected = Project(tmp_path / "expected").sync(configuration).warehouse
+        moved_rows = {table: _rows_of_check(expected, table) for table in MOVED_ROWS}
     old["checks"].append(stale)
     with toast_server(world=world) as server:
         configuration = make_configuration(server, initialSyncStart=SYNC_START)
@@ -59,3 +63,27 @@ def test_given_a_deleted_order_still_listing_a_check_a_live_order_emitted_first_
     assert links == [(ITS_PAYMENT, False)]
     assert warehouse.row("orders", SPLIT_CHECK_ORDER)["_fivetran_deleted"] is True
     assert warehouse.row("orders", NEW_ORDER)["_fivetran_deleted"] is False
+    # Every value of the moved check's rows is the live order's (its orders_id, its
+    # order_modified_date, the payment's order_guid), as if the deleted order did not list it.
+    assert {table: _rows_of_check(warehouse, table) for table in MOVED_ROWS} == moved_rows
+    assert {row["orders_id"] for row in moved_rows["orders_check"]} == {NEW_ORDER}
+
+
+# The tables of the moved check's rows, and the column that ties each row to the check.
+MOVED_ROWS = {
+    "orders_check": "id",
+    "orders_check_selection": "orders_check_id",
+    "orders_check_payment": "orders_check_id",
+    "payment": "check_guid",
+}
+
+
+def _rows_of_check(warehouse, table: str) -> list[dict]:
+    """Every column but Fivetran's sync time of the rows of MOVED_CHECK in `table`."""
+    columns = [c for c in warehouse.columns(table) if c != "_fivetran_synced"]
+    found = warehouse.query(
+        f"SELECT {', '.join(columns)} FROM tester.{table} WHERE {MOVED_ROWS[table]} = ? "
+        "ORDER BY 1",
+        MOVED_CHECK,
+    )
+    return [dict(zip(columns, row, strict=True)) for row in found]
