@@ -102,7 +102,7 @@ _ORDERS_PAGE_SIZE = 100
 # ordersBulk pages by offset: an order edited while its range is paged leaves the range, every
 # later order moves one place up, and the first order of the next page is never served
 # (toast_api.md §13). So orders are read in slices, time ranges that each hold less than a page
-# and are answered whole by one request (RestaurantSync._window_orders says why that cannot lose
+# and are answered whole by one request (OrdersReader._window says why that cannot lose
 # an order). A slice whose first page comes back full is split in halves down to this floor;
 # the next slice starts from the length that last worked, grown or shrunk towards this many
 # orders (at most doubled), so a busy location pays its splits once, not at every slice.
@@ -1663,7 +1663,7 @@ class ToastHalt(ToastError):
 
 class ToastConflict(ToastHalt):
     """409: the restaurant published configuration while we paged; a config listing restarts
-    (see RestaurantSync._listing); anywhere else Toast does not send it and the sync stops."""
+    (see ConfigReader._listing); anywhere else Toast does not send it and the sync stops."""
 
 
 class ToastAuthError(ToastHalt):

@@ -70,7 +70,7 @@ def world_rows(world: World, cash_dates: Iterable[str]) -> Iterator[Row]:
         for kind, table in CASH.items():
             for day in cash_dates:
                 for record in world.cash_objects(guid, kind, day):
-                    # the connector adds the business date it asked for (`_cash_day`)
+                    # the connector adds the business date it asked for (`CashReader.read_day`)
                     yield from raw_rows(table, {**record, "businessDate": int(day)})
         for order in world.orders_between(guid, *EVER)[:]:
             yield from raw_rows(c.ORDERS, order)

@@ -316,7 +316,7 @@ def exploded_examples() -> Iterator[tuple[c.Table, dict[str, Any]]]:
     for table, spec, definition in roots:
         record = example(spec, {"$ref": definition})
         if spec == "cash":
-            record["businessDate"] = 20261001  # as the connector adds it (`_cash_day`)
+            record["businessDate"] = 20261001  # as the connector adds it (`CashReader.read_day`)
         yield from c.explode(table, record, context)
     partner = example("partners", {"$ref": "PartnerAccessExternalRep"})
     info = example("restaurants", {"$ref": "RestaurantInfo"})
