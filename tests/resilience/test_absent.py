@@ -15,6 +15,9 @@ TIPS = "/config/v2/tipWithholding"
 ENTRIES = "/cashmgmt/v1/entries"
 DEPOSITS = "/cashmgmt/v1/deposits"
 SIDE_REQUESTS = 3  # connector._SIDE_REQUESTS_PER_RESTAURANT: cash days in flight at once
+# A month of R1's history: two of its recorded cash days (2026-10-22, 2026-11-06) at a month's
+# cost of per-day cash requests.
+START = "2026-10-20T00:00:00.000Z"
 
 
 def _asked(server, path: str) -> int:
@@ -36,12 +39,12 @@ def test_given_endpoints_a_location_does_not_use_then_they_are_asked_daily_and_n
                 world.cash_unused.discard(R1)  # the location starts using cash management
             clock.advance(hours=hours)
             server.requests.clear()
-            project.sync(make_configuration(server, restaurantGuids=R1))
+            project.sync(make_configuration(server, restaurantGuids=R1, initialSyncStart=START))
             asked.append([_asked(server, path) for path in (TIPS, ENTRIES, DEPOSITS)])
             owed.append(debts(project, R1))
         log = capfd.readouterr().out
         clock.advance(hours=1)
-        last = project.sync(make_configuration(server, restaurantGuids=R1))
+        last = project.sync(make_configuration(server, restaurantGuids=R1, initialSyncStart=START))
 
     tips, entries, deposits = zip(*asked, strict=True)
     assert tips == (1, 0, 1)  # asked at the first sync, then once a day
@@ -53,7 +56,7 @@ def test_given_endpoints_a_location_does_not_use_then_they_are_asked_daily_and_n
         for path in (DEPOSITS, ENTRIES, TIPS)
     }
     assert absent[TIPS]["since"] == "2026-11-20T12:00:00.000+0000"
-    assert absent[ENTRIES]["since"] < "2026-10-01"  # reaches back to the first day not read
+    assert absent[ENTRIES]["since"] < "2026-10-21"  # reaches back to the first day not read
     said = [line for line in log.splitlines() if "answered HTTP 404" in line]
     assert len(said) == 3 and all("INFO" in line for line in said)  # once per endpoint
     assert "ERROR" not in log
@@ -65,5 +68,10 @@ def test_given_endpoints_a_location_does_not_use_then_they_are_asked_daily_and_n
     assert debts(project, R1) == []
     assert set(last.state["restaurants"][R1]["absent"]) == {TIPS}
     assert_equal_to_a_clean_sync(
-        last.warehouse, world, clock, Project(tmp_path / "clean"), restaurantGuids=R1
+        last.warehouse,
+        world,
+        clock,
+        Project(tmp_path / "clean"),
+        restaurantGuids=R1,
+        initialSyncStart=START,
     )
