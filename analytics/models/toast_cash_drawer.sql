@@ -90,7 +90,7 @@ SELECT
     round(d.collected, 2) AS collected,
     CAST(NULL AS DOUBLE) AS deposits,
     CASE WHEN d.drops > 0 THEN round(
-        d.collected - (d.cash_in + d.cash_payments + d.tip_outs + d.other_entries), 2
+        d.collected - (d.cash_in + d.cash_payments + d.pay_outs + d.tip_outs + d.other_entries), 2
     ) END AS over_short
 FROM drawers AS d
 LEFT JOIN cash_drawer AS cd ON cd.id = d.cash_drawer_id AND cd.restaurant_id = d.restaurant_id

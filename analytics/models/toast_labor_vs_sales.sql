@@ -33,7 +33,7 @@ SELECT
     round(coalesce(l.labor_hours, 0), 2) AS labor_hours,
     round(coalesce(l.labor_cost, 0), 2) AS labor_cost,
     round(100 * coalesce(l.labor_cost, 0) / nullif(s.net_sales, 0), 2) AS labor_percent,
-    coalesce(s.checks, 0) AS guests,
+    coalesce(s.guests, 0) AS guests,
     round(s.net_sales / nullif(l.labor_hours, 0), 2) AS sales_per_labor_hour,
     round(coalesce(l.salaried_hours, 0), 2) AS salaried_hours
 FROM days AS d

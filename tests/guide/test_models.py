@@ -56,7 +56,7 @@ INCONSISTENT_DAY = (R2, 20261112)  # one check, its `amount` $3.00 below its sel
 # The demo world the sandbox serves (tests/fake_toast/demo.py), its first five days: every case
 # it plays falls within them (a case's day is taken modulo the world's days), and so does a
 # drawer five dollars short; the sandbox's 14 days run in the slow tier (test_models_demo.py).
-DEMO_DAYS = 5
+DEMO_FIRST_DAYS = 5
 WORLDS = ["traps", "generated", "demo"]
 
 
@@ -288,7 +288,7 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path
     generated = GeneratedWorld(
         restaurants=2, days=4, orders_per_day=40, start=FIXED_NOW.date() - timedelta(days=8)
     )
-    demo = DemoWorld(days=DEMO_DAYS)
+    demo = DemoWorld(days=DEMO_FIRST_DAYS)
     made = {
         "traps": (sync(traps, Project(root / "traps"), remove_a_selection), served(traps)),
         "generated": (sync(generated, Project(root / "generated")), served(generated)),
