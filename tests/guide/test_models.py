@@ -53,10 +53,12 @@ EDITED_ORDER = "0d0000f4-0001-4000-8000-000000000000"  # loses a selection betwe
 INCONSISTENT_DAY = (R2, 20261112)  # one check, its `amount` $3.00 below its selection
 
 
-# The demo world the sandbox serves (tests/fake_toast/demo.py), its first five days: every case
-# it plays falls within them (a case's day is taken modulo the world's days), and so does a
-# drawer five dollars short; the sandbox's 14 days run in the slow tier (test_models_demo.py).
+# The demo world the sandbox serves (tests/fake_toast/demo.py), its first five days at its
+# fewest orders (15 a day: a sync of about 3 s, a third of 30 a day's): every case it plays falls
+# within them (a case's day is taken modulo the world's days), and so does a drawer five dollars
+# short; the sandbox's 14 days of 30 orders run in the slow tier (test_models_demo.py).
 DEMO_FIRST_DAYS = 5
+DEMO_FIRST_ORDERS_PER_DAY = 15
 WORLDS = ["traps", "generated", "demo"]
 
 
@@ -288,7 +290,7 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path
     generated = GeneratedWorld(
         restaurants=2, days=4, orders_per_day=40, start=FIXED_NOW.date() - timedelta(days=8)
     )
-    demo = DemoWorld(days=DEMO_FIRST_DAYS)
+    demo = DemoWorld(days=DEMO_FIRST_DAYS, orders_per_day=DEMO_FIRST_ORDERS_PER_DAY)
     made = {
         "traps": (sync(traps, Project(root / "traps"), remove_a_selection), served(traps)),
         "generated": (sync(generated, Project(root / "generated")), served(generated)),
