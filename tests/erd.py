@@ -71,6 +71,9 @@ GROUP_OF_API = {
 # Lookup joins: a column of this name (in any table but its target) holds the id of a row of
 # the target table at the same restaurant. Configuration tables, jobs and employees are keyed
 # per restaurant, so the join is (column, restaurant_id) = (target.id, target.restaurant_id).
+# A column `<table>_id` naming such a table looks it up without being listed (tax_rate_id,
+# service_charge_id, break_type_id, ...); LOOKUPS names the others: Toast's reference names that
+# differ from the table's.
 LOOKUPS = {
     "item_id": "menu_item",
     "item_group_id": "menu_group",
@@ -88,6 +91,19 @@ LOOKUPS = {
     "void_info_void_reason_id": "void_reason",
     "payout_reason_id": "payout_reason",
     "no_sale_reason_id": "no_sale_reason",
+    "table_id": "tables",
+    "option_group_id": "menu_option_group",
+    # the employee in a role (Toast's RestaurantUser references)
+    "opened_by_id": "employee",
+    "approver_id": "employee",
+    "void_info_void_user_id": "employee",
+    "void_info_void_approver_id": "employee",
+    "delivery_info_delivery_employee_id": "employee",
+    "employee_1_id": "employee",
+    "employee_2_id": "employee",
+    "creator_id": "employee",
+    "creator_or_shift_review_subject_id": "employee",
+    "approver_or_shift_review_subject_id": "employee",
 }
 
 # The columns a box shows first, after its keys and lookups, most used first (fnmatch patterns
@@ -212,21 +228,31 @@ def foreign_keys(table: connector.Table) -> list[tuple[str, str, str]]:
     return keys
 
 
+def per_restaurant_tables() -> set[str]:
+    """Tables keyed (id, restaurant_id): configuration, jobs, employees, the published menu."""
+    return {
+        t.name
+        for t in connector.ALL_TABLES
+        if [fivetran_name(c) for c in t.primary_key] == ["id", "restaurant_id"]
+    }
+
+
+def lookup_target(column: str, targets: set[str]) -> str | None:
+    """The per-restaurant table a column looks up: LOOKUPS', else the table `<name>` of a
+    column `<name>_id`, else None."""
+    target = LOOKUPS.get(column) or (column[: -len("_id")] if column.endswith("_id") else None)
+    return target if target in targets else None
+
+
 def lookups(table: connector.Table, columns: Iterable[str]) -> list[list[str]]:
-    """[column, target table, "id"] of the table's columns that LOOKUPS names, keys excepted,
-    for a table of LOOKUP_SOURCES."""
+    """[column, target table, "id"] of the table's columns that look up a per-restaurant table
+    (lookup_target), keys excepted, for a table of LOOKUP_SOURCES."""
     if table_groups()[table.name] not in LOOKUP_SOURCES:
         return []
     keys = {fivetran_name(c) for c in (*table.primary_key, *table.foreign_keys)}
-    tables = {t.name for t in connector.ALL_TABLES}
-    return [
-        [column, LOOKUPS[column], "id"]
-        for column in sorted(columns)
-        if column in LOOKUPS
-        and column not in keys
-        and LOOKUPS[column] in tables
-        and LOOKUPS[column] != table.name
-    ]
+    targets = per_restaurant_tables() - {table.name}
+    found = ((column, lookup_target(column, targets)) for column in sorted(columns))
+    return [[column, target, "id"] for column, target in found if target and column not in keys]
 
 
 def build_model(columns: Mapping[str, Iterable[tuple[str, str]]]) -> dict[str, Any]:
@@ -474,6 +500,32 @@ INK = "#263238"
 MUTED = "#607d8b"
 LINE = "#37474f"  # foreign keys of the registry: solid
 LOOKUP_INK = "#d84315"  # lookup joins: dashed
+# One ink per lookup target, in the order of the targets' names, so that where lines cross, each
+# line's colour says which lane (and target) it belongs to; the same target has the same ink in
+# every picture. Dark enough for white text beside them, far apart in hue.
+LOOKUP_INKS = (
+    "#d84315",
+    "#1565c0",
+    "#2e7d32",
+    "#8e24aa",
+    "#c2185b",
+    "#00838f",
+    "#ef6c00",
+    "#5d4037",
+    "#283593",
+    "#827717",
+    "#00695c",
+    "#ad1457",
+    "#0277bd",
+    "#558b2f",
+    "#6a1b9a",
+    "#bf360c",
+    "#455a64",
+    "#f9a825",
+    "#4527a0",
+    "#9e9d24",
+    "#ff4081",
+)
 PK_INK = "#c62828"
 FK_INK = "#6a1b9a"
 
@@ -545,6 +597,7 @@ class Canvas:
         self.draw = ImageDraw.Draw(self.image)
         self.fonts = fonts
         self.drawn: dict[str, list[Any]] = {"tables": [], "ghosts": [], "links": []}
+        self.inks: dict[str, str] = {}  # lookup target -> its ink (lookup_inks)
 
     @staticmethod
     def _xy(points: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -595,7 +648,9 @@ class Canvas:
             plain = row.kind or row.marker
             name_ink = INK if plain else MUTED
             self.text((x + PAD + KEY_WIDTH, middle), row.name, self.fonts.row, name_ink)
-            kind_ink = LOOKUP_INK if row.lookup else FK_INK if row.kind.startswith("->") else MUTED
+            kind_ink = FK_INK if row.kind.startswith("->") else MUTED
+            if row.lookup:
+                kind_ink = self.inks.get(row.kind.removeprefix("-> "), LOOKUP_INK)
             kind = row.kind.replace("->", "\u2192")
             self.text((right - PAD, middle), kind, self.fonts.small, kind_ink, anchor="rm")
 
@@ -619,8 +674,9 @@ class Canvas:
         """A line from a referencing row (a dot) to the row it references (an arrow): solid for
         a foreign key of the registry, dashed for a lookup join. `record` (table, column,
         target) is noted in the picture's `erd-drawn` chunk."""
-        ink = LOOKUP_INK if kind == "lookup" else LINE
+        ink = LINE
         if kind == "lookup":
+            ink = self.inks.get(record[2], LOOKUP_INK) if record else LOOKUP_INK
             self.dashed(points, ink)
         else:
             self.draw.line(self._xy(points), fill=ink, width=2 * SCALE, joint="curve")
@@ -768,10 +824,20 @@ def lookup_lines(
     lanes: Mapping[str, int],
 ) -> None:
     """Each lookup: out of its row's right side to its target's lane, along it, into the
-    target's id row: from the left when the target lies right of the lane, else from the right."""
+    target's id row: from the left when the target lies right of the lane, else from the right.
+    Lookups from a box that shows no rows (the overview) leave its header at heights of their
+    own, so that no two lines share a segment."""
+    hidden: dict[str, list[str]] = {}
+    for box, column, _ in links:
+        if not box.shows(column):
+            hidden.setdefault(box.name, []).append(column)
     for box, column, target_name in links:
         target, lane = targets[target_name], lanes[target_name]
         start = (box.right, box.row_y(column))
+        if column in hidden.get(box.name, []):
+            columns = hidden[box.name]
+            step = box.height / (len(columns) + 1)
+            start = (box.right, round(box.y + step * (columns.index(column) + 1), 1))
         end_y = target.row_y("id")
         end = (target.x, end_y) if target.x > lane else (target.right, end_y)
         canvas.link(
@@ -872,7 +938,9 @@ def full_box(table: Mapping[str, Any]) -> Box:
     return Box(table, box_rows(table, limit.get(table["group"], MAX_ROWS)))
 
 
-def draw_part(model: Mapping[str, Any], part: Part, fonts: Fonts) -> Canvas:
+def draw_part(
+    model: Mapping[str, Any], part: Part, fonts: Fonts, inks: Mapping[str, str]
+) -> Canvas:
     """One part: its tables in full, as an outline (or a grid when no line joins them), with
     dashed ghosts of the tables they hang under (on top) or look up (on the right)."""
     by_name = {table["name"]: table for table in model["tables"]}
@@ -893,6 +961,7 @@ def draw_part(model: Mapping[str, Any], part: Part, fonts: Fonts) -> Canvas:
     if not nested and not links:
         content = grid(list(boxes.values()))
         canvas, heading = finish(fonts, part.title, LEGEND, content, boxes.values())
+        canvas.inks = dict(inks)
         heading.draw(canvas)
         for box in boxes.values():
             canvas.box(box)
@@ -926,6 +995,7 @@ def draw_part(model: Mapping[str, Any], part: Part, fonts: Fonts) -> Canvas:
         max(bottom, *(box.bottom for box in everything.values())),
     )
     canvas, heading = finish(fonts, part.title, LEGEND, content, everything.values())
+    canvas.inks = dict(inks)
     heading.draw(canvas)
     tree_lines(canvas, boxes, children)
     self_lines(canvas, boxes.values())
@@ -959,8 +1029,8 @@ GROUP_TITLES = {
     "menus": "PUBLISHED MENU  /menus/v2",
 }
 OVERVIEW_LEFT = ("orders", "cash", "menus")  # the groups on the left; the others under restaurant
-OVERVIEW_INDENT = 20
-OVERVIEW_LANE = 6
+OVERVIEW_INDENT = 14
+OVERVIEW_LANE = 4
 
 
 @dataclass
@@ -978,7 +1048,7 @@ class Frame:
     bottom: int = 0
 
 
-def draw_overview(model: Mapping[str, Any], fonts: Fonts) -> Canvas:
+def draw_overview(model: Mapping[str, Any], fonts: Fonts, inks: Mapping[str, str]) -> Canvas:
     """Every table by name, in group frames: orders and cash on the left; restaurant, labor and
     configuration on the right. Lines: parent to child in each group, lookups (across the gap,
     or on the right within the right column), and each group's restaurant_id to restaurant."""
@@ -1050,17 +1120,26 @@ def draw_overview(model: Mapping[str, Any], fonts: Fonts) -> Canvas:
         frame = frames[group]
         if any(child in boxes for box in frame.boxes for child in children[box.name]):
             outline_frame(frame, right_x, y)
-        else:  # two columns, filled top to bottom, the lookup targets first (lines reach them)
+        else:  # two columns, filled top to bottom: the first holds every target of a line from
+            # the left, the second those of lines from the right (no line passes behind a box)
             frame.x, frame.y = right_x, y
-            ordered = sorted(frame.boxes, key=lambda box: box.name not in across_targets)
-            per_column = -(-len(ordered) // 2)
-            width = max(box.width for box in ordered)
-            top = y + header(frame, 2 * width + 12)
+            from_right = {target for _, _, target in within} - set(across_targets)
+            ordered = sorted(
+                frame.boxes,
+                key=lambda box: (
+                    0 if box.name in across_targets else 2 if box.name in from_right else 1
+                ),
+            )
+            reached = sum(box.name in across_targets for box in ordered)
+            per_column = max(-(-len(ordered) // 2), reached)
+            columns = [ordered[:per_column], ordered[per_column:]]
+            widths = [max((box.width for box in column), default=0) for column in columns]
+            top = y + header(frame, sum(widths) + 12)
             for index, box in enumerate(ordered):
-                box.width = width
-                box.x = right_x + GROUP_PAD + (index // per_column) * (width + 12)
+                box.width = widths[index // per_column]
+                box.x = right_x + GROUP_PAD + (index // per_column) * (widths[0] + 12)
                 box.y = top + (index % per_column) * (HEADER_HEIGHT + 10)
-            frame.right = max(right_x + 2 * GROUP_PAD + 2 * width + 12, title_right(frame))
+            frame.right = max(right_x + 2 * GROUP_PAD + sum(widths) + 12, title_right(frame))
             frame.bottom = max(box.bottom for box in ordered) + GROUP_PAD
         y = frame.bottom + 20
     within_targets = list(dict.fromkeys(target for _, _, target in within))
@@ -1084,6 +1163,7 @@ def draw_overview(model: Mapping[str, Any], fonts: Fonts) -> Canvas:
     )
     title = f"Toast connector: the {len(boxes)} tables it creates (schema tester)"
     canvas, heading = finish(fonts, title, texts, content, [*boxes.values(), *frames.values()])
+    canvas.inks = dict(inks)
     heading.draw(canvas)
     for frame in frames.values():
         canvas.frame(frame)
@@ -1100,6 +1180,12 @@ def draw_overview(model: Mapping[str, Any], fonts: Fonts) -> Canvas:
     return canvas
 
 
+def lookup_inks(model: Mapping[str, Any]) -> dict[str, str]:
+    """Each lookup target's ink (LOOKUP_INKS in the order of the targets' names)."""
+    targets = sorted({target for t in model["tables"] for _, target, _ in t["lookups"]})
+    return {name: LOOKUP_INKS[i % len(LOOKUP_INKS)] for i, name in enumerate(targets)}
+
+
 def draw(model: Mapping[str, Any]) -> list[Path]:
     """Draw Toast_ERD.png and every part; remove part pictures PARTS no longer names."""
     unplaced = {t["group"] for t in model["tables"]} - {*GROUP_TITLES, connector.RESTAURANT.name}
@@ -1107,9 +1193,11 @@ def draw(model: Mapping[str, Any]) -> list[Path]:
         raise ValueError(f"the overview has no frame for {sorted(unplaced)}: extend GROUP_TITLES")
     fonts = Fonts.load()
     written = [OUTPUT]
-    draw_overview(model, fonts).save(OUTPUT, model, with_model=True)
+    inks = lookup_inks(model)
+    overview = draw_overview(model, fonts, inks)
+    overview.save(OUTPUT, model, with_model=True)
     for part in PARTS:
-        draw_part(model, part, fonts).save(part.path, model, with_model=False)
+        draw_part(model, part, fonts, inks).save(part.path, model, with_model=False)
         written.append(part.path)
     for stale in set(PARTS_DIRECTORY.glob("*.png")) - set(written):
         stale.unlink()

@@ -705,6 +705,8 @@ def _labor_records(
         cook = next(w for w in work if w.number == 5)
         twin = _time_entry(rng, profile, day, cook, None, [], {})
         twin["guid"] = _guid(0xA4, profile.index, ordinal, 99)
+        for number, twin_break in enumerate(twin["breaks"], start=1):  # guids are unique
+            twin_break["guid"] = _guid(0xA5, profile.index, ordinal, 99, number)
         twin.update(deleted=True, deletedDate=twin["modifiedDate"])
         entries.append(twin)
     return shifts, entries

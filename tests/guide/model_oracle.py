@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tests.fake_toast import World
@@ -67,6 +67,20 @@ COLUMNS = {
         (
             "restaurant_id, business_date, order_id, check_id, selection_id, discount_id, "
             "discount_name, amount"
+        ),
+    ),
+    "toast_labor_vs_sales": (
+        ("restaurant_id", "business_date"),
+        (
+            "net_sales, labor_hours, labor_cost, labor_percent, guests, sales_per_labor_hour, "
+            "salaried_hours"
+        ),
+    ),
+    "toast_cash_drawer": (
+        ("restaurant_id", "business_date", "row_type", "cash_drawer_id"),
+        (
+            "cash_drawer_name, entries, cash_in, cash_payments, pay_outs, tip_outs, "
+            "other_entries, collected, deposits, over_short"
         ),
     ),
 }
@@ -129,6 +143,17 @@ class Served:
 
     def labor(self, restaurant: str, kind: str) -> list[Record]:
         return list(self.world.labor_candidates(restaurant, kind, None, None))
+
+    def business_dates(self) -> list[str]:
+        """Every `yyyymmdd` from the first day to the last the connector read cash for."""
+        days = (self.end.date() - self.start.date()).days + 1
+        return [(self.start.date() + timedelta(n)).strftime("%Y%m%d") for n in range(days)]
+
+    def cash(self, restaurant: str, kind: str) -> Iterator[tuple[int, Record]]:
+        """(business date, record) of the cash `entries` or `deposits` Toast serves."""
+        for business_date in self.business_dates():
+            for record in self.world.cash_objects(restaurant, kind, business_date):
+                yield int(business_date), record
 
     def employee_name(self, restaurant: str, employee_guid: str | None) -> str | None:
         for employee in self.labor(restaurant, "employees"):
@@ -366,6 +391,103 @@ def discounts(served: Served) -> Rows:
     return rows
 
 
+def labor_vs_sales(served: Served) -> Rows:
+    """Net sales and guests (as toast_daily_sales) against the hours and cost of the day's time
+    entries of jobs not excluded from reporting; salaried hours apart (they cost no wage)."""
+    sales = daily_sales(served)
+    labor_days: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0] * 3)
+    for restaurant in served.restaurants():
+        jobs = {job["guid"]: job for job in served.labor(restaurant, "jobs")}
+        for entry in served.labor(restaurant, "timeEntries"):
+            job = jobs.get(guid(entry.get("jobReference")), {})
+            if entry.get("deleted") or job.get("excludeFromReporting"):
+                continue
+            day = labor_days[restaurant, int(entry["businessDate"])]
+            regular, overtime = entry.get("regularHours") or 0.0, entry.get("overtimeHours") or 0.0
+            day[0] += regular + overtime
+            if entry.get("hourlyWage") is not None:
+                day[1] += entry["hourlyWage"] * (regular + OVERTIME_MULTIPLIER * overtime)
+            if job.get("wageFrequency") == "SALARY":
+                day[2] += regular + overtime
+    rows: Rows = {}
+    for key in set(sales) | set(labor_days):
+        net = sales[key][5] if key in sales else 0.0
+        hours, cost, salaried = labor_days.get(key, [0.0, 0.0, 0.0])
+        rows[key] = (
+            net,
+            hours,
+            cost,
+            100 * cost / net if cents(net) else None,
+            sales[key][2] if key in sales else 0,
+            net / hours if key in sales and hours else None,
+            salaried,
+        )
+    return rows
+
+
+# Cash entry types that move cash in or out of a drawer, by the column they add to; the others
+# (NO_SALE's zero, CASH_OUT, DRIVER_REIMBURSEMENT...) go to other_entries, except the close-out
+# counts (CLOSE_OUT_*), which record a count, not a movement (toast_api.md section 6.7).
+CASH_COLUMNS = {"CASH_IN": 0, "PAY_OUT": 2, "UNDO_PAY_OUT": 2, "TIP_OUT": 3}
+
+
+def cash_drawer(served: Served) -> Rows:
+    """Per drawer and business date: entries, cash moved by kind (cash payments on the day paid,
+    their refunds on the day refunded), the drop, and over/short = the drop less what the drawer
+    should hold; per restaurant-day, the deposits against the day's drops."""
+    drawers: dict[tuple[str, int, str | None], list[float]] = defaultdict(lambda: [0.0] * 8)
+    for restaurant in served.restaurants():
+        for business_date, entry in served.cash(restaurant, "entries"):
+            day = drawers[restaurant, business_date, guid(entry.get("cashDrawer"))]
+            day[6] += 1
+            if entry["type"] == "CASH_COLLECTED":
+                day[5] -= entry["amount"]
+                day[7] += 1
+            elif not entry["type"].startswith("CLOSE_OUT"):
+                day[CASH_COLUMNS.get(entry["type"], 4)] += entry["amount"]
+    for restaurant, _, _, payment in served.payments():
+        if payment["type"] == "CASH" and not is_voided_payment(payment):
+            drawer = guid(payment.get("cashDrawer"))
+            day = drawers[restaurant, payment["paidBusinessDate"], drawer]
+            day[1] += payment["amount"] + (payment.get("tipAmount") or 0.0)
+            refund = payment.get("refund") or {}
+            if refund.get("refundBusinessDate"):
+                day = drawers[restaurant, refund["refundBusinessDate"], drawer]
+                day[1] -= (refund.get("refundAmount") or 0.0) + (
+                    refund.get("tipRefundAmount") or 0.0
+                )
+    rows: Rows = {}
+    collected: dict[tuple[str, int], float] = defaultdict(float)
+    for (restaurant, business_date, drawer), day in drawers.items():
+        name = served.config(restaurant, "cashDrawers", drawer).get("name")
+        expected = sum(day[:5])
+        over_short = round(day[5] - expected, 2) if day[7] else None
+        rows[(restaurant, business_date, "DRAWER", drawer)] = (
+            name,
+            int(day[6]),
+            *day[:6],
+            None,
+            over_short,
+        )
+        collected[restaurant, business_date] += day[5]
+    deposits: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0, 0.0])
+    for restaurant in served.restaurants():
+        for business_date, deposit in served.cash(restaurant, "deposits"):
+            sign = -1 if deposit.get("undoes") else 1
+            deposits[restaurant, business_date][0] += 1
+            deposits[restaurant, business_date][1] += sign * deposit["amount"]
+    for key in set(deposits) | set(collected):
+        count, banked = deposits.get(key, [0, 0.0])
+        rows[(*key, "DEPOSIT", None)] = (
+            None,
+            count,
+            *[None] * 6,
+            banked,
+            round(banked - collected.get(key, 0.0), 2),
+        )
+    return rows
+
+
 EXPECTED = {
     "toast_order_lines": order_lines,
     "toast_daily_sales": daily_sales,
@@ -373,6 +495,8 @@ EXPECTED = {
     "toast_tips_by_employee": tips_by_employee,
     "toast_labor": labor,
     "toast_discounts": discounts,
+    "toast_labor_vs_sales": labor_vs_sales,
+    "toast_cash_drawer": cash_drawer,
 }
 
 

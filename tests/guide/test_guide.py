@@ -4,8 +4,10 @@ world and compared with values computed here from Toast's JSON (the same data th
 The expectations read the world's JSON directly, with Toast's definitions of each amount
 (orders.yaml, labor.yaml); they never run SQL. A guide block without an expectation fails.
 The queries are also run on a copy of the warehouse in which the children of deleted orders are
-marked deleted, as connector versions with issue 15's deleted-order propagation leave it: the
-guide's filters must give the same answers on both forms.
+marked deleted, as connector versions with issue 15's deleted-order propagation leave it, and on
+a copy holding a check, its selections and its payment as an older version of their live order
+wrote them (removed by Toast beyond the delete ledger's reach): the guide's filters must give the
+same answers on every form.
 """
 
 from __future__ import annotations
@@ -303,7 +305,55 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "SELECT count(*) FROM tester.orders_check_selection WHERE _fivetran_deleted"
         ).fetchone()
     assert changed and changed[0] > 0, "the recorded world has a deleted order with selections"
-    return {"today": synced.warehouse.path, "deletes propagated": propagated}
+    stale = root / "stale.db"
+    shutil.copy(synced.warehouse.path, stale)
+    with duckdb.connect(str(stale)) as db:
+        add_stale_children(db)
+    return {"today": synced.warehouse.path, "deletes propagated": propagated, "stale": stale}
+
+
+# Children of a live order as an older version of it wrote them: Toast removed them from the
+# order more than deleteLedgerDays after its last edit, so the connector left them live
+# (README, Data handling). Copies of a live check and of one of its selections and payment links,
+# with new ids and the order's modified_date of 100 days before.
+STALE = "order_modified_date - INTERVAL 100 DAY AS order_modified_date"
+STALE_CHILDREN = [
+    f"""INSERT INTO tester.orders_check SELECT * REPLACE ('stale-' || id AS id, {STALE})
+    FROM tester.orders_check WHERE id = $check""",
+    f"""INSERT INTO tester.orders_check_selection SELECT * REPLACE ('stale-' || id AS id, {STALE})
+    FROM tester.orders_check_selection WHERE orders_check_id = $check AND NOT voided""",
+    f"""INSERT INTO tester.orders_check_payment SELECT * REPLACE (
+        'stale-' || orders_check_id AS orders_check_id, {STALE})
+    FROM tester.orders_check_payment WHERE orders_check_id = $check""",
+]
+# A live, paid check of a live order, with selections: the children copied.
+LIVE_CHECK = """
+SELECT c.id FROM tester.orders_check AS c JOIN tester.orders AS o ON o.id = c.orders_id
+WHERE NOT c._fivetran_deleted AND NOT o._fivetran_deleted AND NOT coalesce(c.voided, false)
+  AND NOT coalesce(o.voided, false) AND NOT coalesce(o.excess_food, false)
+  AND c.id IN (SELECT orders_check_id FROM tester.orders_check_selection)
+  AND c.id IN (SELECT orders_check_id FROM tester.orders_check_payment)
+ORDER BY c.id LIMIT 1
+"""
+
+
+def add_stale_children(db: duckdb.DuckDBPyConnection) -> None:
+    row = db.execute(LIVE_CHECK).fetchone()
+    assert row, "the recorded world has a live, paid check with selections"
+    for statement in STALE_CHILDREN:
+        db.execute(statement, {"check": row[0]})
+    # the stale link's payment: a second payment row of its own (the check's copy pays it)
+    db.execute(
+        """INSERT INTO tester.payment SELECT * REPLACE ('stale-' || id AS id)
+        FROM tester.payment WHERE id IN (SELECT payment_id FROM tester.orders_check_payment
+        WHERE orders_check_id = 'stale-' || $check)""",
+        {"check": row[0]},
+    )
+    db.execute(
+        "UPDATE tester.orders_check_payment SET payment_id = 'stale-' || payment_id "
+        "WHERE orders_check_id = 'stale-' || $check",
+        {"check": row[0]},
+    )
 
 
 def run(path: Path, sql: str) -> list[Row]:
@@ -335,7 +385,7 @@ def test_every_guide_query_has_an_expectation() -> None:
     )
 
 
-@pytest.mark.parametrize("form", ["today", "deletes propagated"])
+@pytest.mark.parametrize("form", ["today", "deletes propagated", "stale"])
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_guide_query_returns_what_the_json_says(
     name: str, form: str, warehouses: dict[str, Path], world: World

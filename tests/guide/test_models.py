@@ -1,12 +1,14 @@
 """The analyst models (analytics/models/*.sql), applied to synced warehouses and compared, every
 column of every row, with what tests/guide/model_oracle.py computes from the JSON Toast served.
 
-Two warehouses, each synced once for the module: the recorded world with the issue's traps added
+Three warehouses, each synced once for the module: the recorded world with the issue's traps added
 (split checks and covers, a deleted check in a live order, a voided check, gift card and
 house-account lines, excess food, gratuity beside service and fundraising charges, an alternate
 payment type, a salaried job, breaks, a selection removed from an order and synced again, one
 check whose `amount` disagrees with its selections), and a generated world (voids, deletes,
-trigger and combo discounts, gratuities, refunds and voided payments at random).
+trigger and combo discounts, gratuities, refunds and voided payments at random), and the demo
+world's first days (sales, labor and cash that share days and people: labor versus sales, cash
+drawers with deposits and a short drop).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from tests.conftest import (
 )
 from tests.fake_toast import World
 from tests.fake_toast import builders as b
+from tests.fake_toast.demo import DemoWorld
 from tests.fake_toast.generate import GeneratedWorld
 from tests.fake_toast.world import format_ts, parse_ts
 from tests.guide import model_oracle as oracle
@@ -48,6 +51,15 @@ TAKE_OUT = "c0000002-0001-4000-8000-000000000002"  # R1's dining option, behavio
 SALARIED_JOB = "a1000000-0001-4000-8000-000000000099"
 EDITED_ORDER = "0d0000f4-0001-4000-8000-000000000000"  # loses a selection between the syncs
 INCONSISTENT_DAY = (R2, 20261112)  # one check, its `amount` $3.00 below its selection
+
+
+# The demo world the sandbox serves (tests/fake_toast/demo.py), its first five days at its
+# fewest orders (15 a day: a sync of about 3 s, a third of 30 a day's): every case it plays falls
+# within them (a case's day is taken modulo the world's days), and so does a drawer five dollars
+# short; the sandbox's 14 days of 30 orders run in the slow tier (test_models_demo.py).
+DEMO_FIRST_DAYS = 5
+DEMO_FIRST_ORDERS_PER_DAY = 15
+WORLDS = ["traps", "generated", "demo"]
 
 
 def g(kind: str, number: int) -> str:
@@ -278,9 +290,11 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path
     generated = GeneratedWorld(
         restaurants=2, days=4, orders_per_day=40, start=FIXED_NOW.date() - timedelta(days=8)
     )
+    demo = DemoWorld(days=DEMO_FIRST_DAYS, orders_per_day=DEMO_FIRST_ORDERS_PER_DAY)
     made = {
         "traps": (sync(traps, Project(root / "traps"), remove_a_selection), served(traps)),
         "generated": (sync(generated, Project(root / "generated")), served(generated)),
+        "demo": (sync(demo, Project(root / "demo")), served(demo)),
     }
     for path, _ in made.values():
         with duckdb.connect(str(path)) as db:
@@ -297,9 +311,13 @@ def select(path: Path, view: str) -> oracle.Rows:
     return table
 
 
+# The models round money to the cent; the JSON's sums are exact: at most half a cent apart.
+HALF_CENT = 0.005 + 1e-9
+
+
 def same(got: Any, want: Any) -> bool:
     if isinstance(want, float) and got is not None:
-        return got == pytest.approx(want, abs=0.005)
+        return got == pytest.approx(want, abs=HALF_CENT)
     return got == want
 
 
@@ -318,7 +336,7 @@ def assert_rows(actual: oracle.Rows, expected: oracle.Rows, view: str) -> None:
     assert wrong == [], f"{view}:\n" + "\n".join(wrong[:20])
 
 
-@pytest.mark.parametrize("world_name", ["traps", "generated"])
+@pytest.mark.parametrize("world_name", WORLDS)
 @pytest.mark.parametrize("view", sorted(oracle.EXPECTED))
 def test_model_holds_what_the_json_says(view: str, world_name: str, warehouses: dict) -> None:
     path, world = warehouses[world_name]
@@ -375,7 +393,7 @@ GROUP BY d.restaurant_id, d.business_date, d.net_sales, d.service_charges
 """
 
 
-@pytest.mark.parametrize("world_name", ["traps", "generated"])
+@pytest.mark.parametrize("world_name", WORLDS)
 def test_net_sales_is_the_lines_plus_service_charges_where_checks_are_consistent(
     world_name: str, warehouses: dict
 ) -> None:
