@@ -3109,7 +3109,8 @@ class PartDone:
 
     This is the one way debts reach state (_finish_part): the `settled` debts, which this part
     asked again, leave it; `debts`, what Toast refused of this part, join it; merge_debts keeps
-    them. A window also moves the restaurant's cursor past its end."""
+    them. A window also moves the restaurant's cursor past its end. `absent` is kept with it, so
+    the state never has a cursor past parts skipped for an absence it does not hold."""
 
     restaurant: str
     window: Window | None
@@ -3118,6 +3119,7 @@ class PartDone:
     of: int = 0
     settled: tuple[Debt, ...] = ()
     part: str = "window"
+    absent: dict[str, dict[str, str]] | None = None  # the endpoints absent so far (Asking)
 
 
 @dataclass
@@ -3131,7 +3133,6 @@ class StateUpdate:
     config_listed: str | None = None  # configuration last listed in full (configListed)
     menus_updated: str | None = None  # the published menu's `lastUpdated` (menusLastUpdated)
     schedule: str | None = None  # the shifts read, packed (schedule)
-    absent: dict[str, dict[str, str]] | None = None  # endpoints that answer 404 (Asking)
     deleted: list[Key] = field(default_factory=list)
 
     def entries(self) -> dict[str, Any]:
@@ -3141,7 +3142,6 @@ class StateUpdate:
             "configListed": self.config_listed,
             "menusLastUpdated": self.menus_updated,
             "schedule": self.schedule,
-            "absent": self.absent,
         }
         return {name: value for name, value in names.items() if value is not None}
 
@@ -3192,20 +3192,36 @@ def _keys_of(rows: Iterable[Row]) -> set[Key]:
 
 @dataclass(frozen=True)
 class Absence:
-    """An endpoint that answered 404 at a restaurant (_ABSENT_REASK_HOURS): since when, and when
-    it was last asked."""
+    """An endpoint that answered 404 at a restaurant (_ABSENT_REASK_HOURS): when it was last
+    asked, and the range of the parts not read because of it: from `since` (when it is not
+    windowed, the first 404) to `until` (None: not windowed)."""
 
     since: datetime
     asked: datetime
+    until: datetime | None = None
 
     def to_state(self) -> dict[str, str]:
         """As state holds it."""
-        return {"since": format_timestamp(self.since), "asked": format_timestamp(self.asked)}
+        state = {"since": format_timestamp(self.since), "asked": format_timestamp(self.asked)}
+        if self.until is not None:
+            state["until"] = format_timestamp(self.until)
+        return state
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> Absence:
         """Read back from state."""
-        return cls(parse_timestamp(state["since"]), parse_timestamp(state["asked"]))
+        until = parse_timestamp(state["until"]) if state.get("until") else None
+        return cls(parse_timestamp(state["since"]), parse_timestamp(state["asked"]), until)
+
+    def reaching(self, part: tuple[datetime, datetime] | None) -> Absence:
+        """This absence, its range widened to a part not read because of it."""
+        if part is None:
+            return self
+        until = part[1] if self.until is None else max(self.until, part[1])
+        return replace(self, since=min(self.since, part[0]), until=until)
+
+
+Part = tuple[datetime, datetime] | None  # the range a windowed part reads; None: not windowed
 
 
 OweFrom = Callable[[str, datetime | None], list[Debt]]  # (why, from where) -> what is owed
@@ -3248,12 +3264,11 @@ class Asking:
         return self.client.get(path, self.restaurant.guid, params, extra_limit).json()
 
     def attempt(
-        self, endpoint: Endpoint, work: Callable[[], None], owe: OweFrom, start: datetime | None
+        self, endpoint: Endpoint, work: Callable[[], None], owe: OweFrom, part: Part
     ) -> list[Debt]:
-        """Run `work`, the requests of `endpoint` for a part that starts at `start` (None: not
-        windowed); return what is owed of it (`owe`, given why and, for orders read part way
-        (OwedFrom), where the rest starts)."""
-        if self._not_due(endpoint, start):
+        """Run `work`, the requests of `endpoint` for `part`; return what is owed of it (`owe`,
+        given why and, for orders read part way (OwedFrom), where the rest starts)."""
+        if self._not_due(endpoint, part):
             return []
         paused = self._paused(endpoint)
         if paused is not None:
@@ -3261,11 +3276,12 @@ class Asking:
         try:
             work()
         except OwedFrom as owed:
-            return self._failed(endpoint, owed.reason, owe, owed.start, start)
+            rest = None if part is None else (owed.start, part[1])
+            return self._failed(endpoint, owed.reason, owe, owed.start, rest)
         except ToastSkip as error:
-            return self._failed(endpoint, error, owe, None, start)
+            return self._failed(endpoint, error, owe, None, part)
         self._answered(endpoint)
-        return self._back(endpoint, start)
+        return self._back(endpoint)
 
     def owe(
         self,
@@ -3312,10 +3328,10 @@ class Asking:
         reason: ToastError,
         owe: OweFrom,
         where: datetime | None,
-        start: datetime | None,
+        part: Part,
     ) -> list[Debt]:
         if isinstance(reason, ToastNotFound):
-            self._found_absent(endpoint, reason, where or start)
+            self._found_absent(endpoint, reason, part)
             return []
         text = self.refused(endpoint, reason) if isinstance(reason, ToastSkip) else str(reason)
         return owe(text, where)
@@ -3347,34 +3363,34 @@ class Asking:
                 return None
             return self._last_refusal[endpoint.path]
 
-    def _not_due(self, endpoint: Endpoint, start: datetime | None) -> bool:
-        """Absent at the location and asked less than _ABSENT_REASK_HOURS ago: then the part
-        that starts at `start` is not asked, and the absence reaches back to it."""
+    def _not_due(self, endpoint: Endpoint, part: Part) -> bool:
+        """Absent at the location and asked less than _ABSENT_REASK_HOURS ago: then `part` is
+        not asked, and the absence's range reaches over it."""
         with self._lock:
             absence = self._absent.get(endpoint.path)
             if absence is None or self.now - absence.asked >= timedelta(hours=_ABSENT_REASK_HOURS):
                 return False
-            if start is not None and start < absence.since:
-                self._absent[endpoint.path] = replace(absence, since=start)
+            self._absent[endpoint.path] = absence.reaching(part)
             return True
 
-    def _found_absent(
-        self, endpoint: Endpoint, error: ToastNotFound, start: datetime | None
-    ) -> None:
-        """Remember that `endpoint` answered 404 for a part from `start` (None: not windowed)."""
+    def _found_absent(self, endpoint: Endpoint, error: ToastNotFound, part: Part) -> None:
+        """Remember that `endpoint` answered 404 for `part` (what of it was not read)."""
         with self._lock:
             known = self._absent.get(endpoint.path)
-            since = min(d for d in (known and known.since, start, self.now) if d is not None)
-            self._absent[endpoint.path] = Absence(since, self.now)
+            start = self.now if part is None else part[0]
+            fresh = Absence(start, self.now, None if part is None else part[1])
+            absence = fresh if known is None else replace(known, asked=self.now)
+            self._absent[endpoint.path] = absence.reaching(part)
         if known is None:
             log.info(
                 f"{error} The endpoint is taken as not used at this location: nothing is owed, "
                 f"and it is asked again every {_ABSENT_REASK_HOURS} hours."
             )
 
-    def _back(self, endpoint: Endpoint, start: datetime | None) -> list[Debt]:
-        """An endpoint that was absent answered: forget its absence; a windowed one owes what
-        it was not asked for meanwhile, from its first 404 to `start`."""
+    def _back(self, endpoint: Endpoint) -> list[Debt]:
+        """An endpoint that was absent answered: forget its absence; a windowed one owes the
+        range of the parts it was not asked for meanwhile (a part read meanwhile, such as this
+        one, is read again: no gap, whatever order the parts ran in)."""
         with self._lock:
             absence = self._absent.pop(endpoint.path, None)
         if absence is None:
@@ -3383,9 +3399,9 @@ class Asking:
             f"{endpoint.path} for restaurant {self.restaurant.guid} answers again (404 since "
             f"{format_timestamp(absence.since)})."
         )
-        if start is None or absence.since >= start:
+        if absence.until is None:
             return []
-        return [self.owe(endpoint, "absent (404) meanwhile", absence.since, start)]
+        return [self.owe(endpoint, "absent (404) meanwhile", absence.since, absence.until)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -3403,9 +3419,8 @@ class OrdersReader:
     def read(self, endpoint: Endpoint, window: Window) -> list[Debt]:
         """Every order modified in the window; what could not be read, as debts."""
         owe = self.asking.owe_range(endpoint, window.start, window.end)
-        return self.asking.attempt(
-            endpoint, lambda: self._window(endpoint, window), owe, window.start
-        )
+        read = functools.partial(self._window, endpoint, window)
+        return self.asking.attempt(endpoint, read, owe, (window.start, window.end))
 
     def _window(self, endpoint: Endpoint, window: Window) -> None:
         """Every order modified in the window, read in slices that each hold less than a page.
@@ -3527,7 +3542,8 @@ class LaborReader:
         """The window's time entries or shifts; what was refused, as debts."""
         fetch = self._time_entries if endpoint.walk == "time_entries" else self._shifts
         owe = self.asking.owe_range(endpoint, window.start, window.end)
-        return self.asking.attempt(endpoint, lambda: fetch(endpoint, window), owe, window.start)
+        part = (window.start, window.end)
+        return self.asking.attempt(endpoint, lambda: fetch(endpoint, window), owe, part)
 
     def _time_entries(self, endpoint: Endpoint, window: Window) -> None:
         params = {
@@ -3664,9 +3680,8 @@ class CashReader:
             rows = _rows_of(endpoint.table, records, restaurant.guid, extra)
             self.asking.put(Batch(restaurant.guid, rows))
 
-        return self.asking.attempt(
-            endpoint, read, self.asking.owe_range(endpoint, start, end), start
-        )
+        owe = self.asking.owe_range(endpoint, start, end)
+        return self.asking.attempt(endpoint, read, owe, (start, end))
 
 
 class ConfigReader:
@@ -3827,8 +3842,7 @@ class RestaurantSync:
             reread = Window(shifts_from - timedelta(days=_SHIFT_REREAD_DAYS), shifts_from)
             owed.extend(self.fetch(reread, (_SHIFTS,)))
         still = self.asking.still_owed(merge_debts(owed))
-        settled = (*asked, *given_up)
-        self.asking.put(PartDone(self.guid, None, still, settled=settled, part="debts"))
+        self._done(None, still, settled=(*asked, *given_up), part="debts")
 
     def once_per_sync(self, read: ConfigRead, owed: Mapping[str, Debt]) -> None:
         """Jobs, employees (listed whole, so vanished objects are deleted) and the menus'
@@ -3856,7 +3870,7 @@ class RestaurantSync:
             listed = moment if read.full else None
             self.asking.put(StateUpdate(self.guid, config_since=moment, config_listed=listed))
         still, settled = self.asking.still_owed(debts), tuple(owed.values())  # all were asked
-        self.asking.put(PartDone(self.guid, None, still, settled=settled, part="config"))
+        self._done(None, still, settled=settled, part="config")
 
     def _read_once(self, endpoint: Endpoint, read: ConfigRead, owed: Debt | None) -> list[Debt]:
         if endpoint.walk == "menus":
@@ -3867,7 +3881,7 @@ class RestaurantSync:
         """Fetch every per-window endpoint for one window (`number` of `of`), then mark the
         window done."""
         debts = self.fetch(window, PER_WINDOW, resuming)
-        self.asking.put(PartDone(self.guid, window, debts, number, of))
+        self._done(window, debts, number=number, of=of)
 
     def fetch(
         self, window: Window, endpoints: Iterable[Endpoint], resuming: bool = False
@@ -3904,15 +3918,18 @@ class RestaurantSync:
         return merge_debts(debts)
 
     def finish(self, schedule: Mapping[str, datetime]) -> None:
-        """The last part: the schedule settled (LaborReader.settle_schedule), and what the sync
-        learnt of endpoints absent at the location, handed over for state."""
+        """The last part: the schedule settled (LaborReader.settle_schedule)."""
         debts = self.labor.settle_schedule(schedule)
-        self.asking.put(StateUpdate(self.guid, absent=self.asking.absences()))
-        self.asking.put(PartDone(self.guid, None, debts, part="schedule"))
+        self._done(None, debts, part="schedule")
 
     @property
     def guid(self) -> str:
         return self.asking.restaurant.guid
+
+    def _done(self, window: Window | None, debts: list[Debt], **part: Any) -> None:
+        """Hand a part over, with the endpoints absent so far (PartDone)."""
+        absent = self.asking.absences()
+        self.asking.put(PartDone(self.guid, window, debts, absent=absent, **part))
 
     def _delete_shifts(self, removed: set[str]) -> None:
         keys = [(SHIFT.name, (guid,)) for guid in sorted(removed)]
@@ -4826,6 +4843,10 @@ def _finish_part(done: PartDone, emitter: Emitter) -> None:
     summary = ", ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "no rows"
     kept = [debt for debt in _debts_of(restaurant_state) if debt not in done.settled]
     _keep_debts(restaurant_state, [*kept, *done.debts])
+    if done.absent:
+        restaurant_state["absent"] = done.absent
+    elif done.absent is not None:
+        restaurant_state.pop("absent", None)
     if done.window is None:
         log.debug(f"Restaurant {done.restaurant}: {done.part}: {summary}")
         return

@@ -51,20 +51,21 @@ def test_given_endpoints_a_location_does_not_use_then_they_are_asked_daily_and_n
     for cash in (entries, deposits):  # the first days in flight at once, then none that day
         assert 1 <= cash[0] <= SIDE_REQUESTS and cash[1] == 0 and cash[2] >= 1
     assert owed[:2] == [[], []]  # a 404 owes nothing
-    assert absent == {
-        path: {"since": absent[path]["since"], "asked": "2026-11-20T12:00:00.000+0000"}
-        for path in (DEPOSITS, ENTRIES, TIPS)
+    assert {path: absence["asked"] for path, absence in absent.items()} == {
+        path: "2026-11-20T12:00:00.000+0000" for path in (DEPOSITS, ENTRIES, TIPS)
     }
+    assert "until" not in absent[TIPS]  # not windowed: nothing to owe when it answers
     assert absent[TIPS]["since"] == "2026-11-20T12:00:00.000+0000"
     assert absent[ENTRIES]["since"] < "2026-10-21"  # reaches back to the first day not read
     said = [line for line in log.splitlines() if "answered HTTP 404" in line]
     assert len(said) == 3 and all("INFO" in line for line in said)  # once per endpoint
     assert "ERROR" not in log
     # Cash answering again owes the days it was not asked for, read at the next sync.
-    assert {(d["endpoint"], d["start"]) for d in owed[2]} == {
-        (ENTRIES, absent[ENTRIES]["since"]),
-        (DEPOSITS, absent[DEPOSITS]["since"]),
+    # (the range of every day not read: the first sync's and the next one's, to its now)
+    assert {(d["endpoint"], d["start"], d["end"]) for d in owed[2]} == {
+        (path, absent[path]["since"], absent[path]["until"]) for path in (ENTRIES, DEPOSITS)
     }
+    assert absent[ENTRIES]["until"] > "2026-11-21"
     assert debts(project, R1) == []
     assert set(last.state["restaurants"][R1]["absent"]) == {TIPS}
     assert_equal_to_a_clean_sync(
