@@ -3965,6 +3965,11 @@ _RECORD_HEAD = struct.Struct(">IBBI")
 _HEADER_LENGTH = struct.Struct(">I")
 # A ledger packed in format 2 (state version 2) starts with this; format 1 was bare base64.
 _LEDGER_FORMAT_2 = "2:"
+# Huffman coding only, no search for repeats: a record is mostly random 16-byte GUIDs, which
+# repeat nowhere, so the search costs time for little. One busy location's ledger: 0.4 ms and
+# 81 KB, against 1.1-2.1 ms and 76 KB at level 1 with the search (tests/bench/checkpoint.py).
+# Any zlib reader reads it: the format is the same.
+_LEDGER_ZLIB_STRATEGY = zlib.Z_HUFFMAN_ONLY
 # What reading a ledger from state can raise when the state is damaged or from another format.
 _UNREADABLE = (
     ValueError,
@@ -4047,6 +4052,16 @@ class _Parent:
         self.record: bytes | None = None
 
 
+def _same_parent(before: _Parent, now: _Parent) -> bool:
+    """Whether a parent seen again is as the ledger has it (its keys in any order)."""
+    return (
+        before.modified == now.modified
+        and before.live == now.live
+        and len(before.keys) == len(now.keys)
+        and set(before.keys) == set(now.keys)
+    )
+
+
 class _RestaurantLedger:
     """One restaurant's ledger: full listings by table, parents by `kind/guid`, and the owner
     (a parent's name) of every child key a parent has."""
@@ -4095,6 +4110,8 @@ class Ledger:
         self._table_codes = {table: code for code, table in enumerate(self._tables)}
         self._kinds: list[str] = []
         self._kind_codes: dict[str, int] = {}
+        # What packing cost so far: ledgers packed, records encoded, bytes compressed.
+        self.work: Counter[str] = Counter()
 
     def begin(self, now: datetime, reach_days: int, pruned: Iterable[str] = ()) -> None:
         """Start a sync at `now`: the reach ends at `now`; the ledgers of `pruned` restaurants
@@ -4113,10 +4130,11 @@ class Ledger:
     def replace(self, restaurant: str, name: str, keys: set[Key]) -> set[Key]:
         """Remember a full listing; return the keys listed before that are gone now."""
         listings = self._book(restaurant).listings
-        before = listings.get(name, set())
+        before = listings.get(name)
         listings[name] = {_key_line(key) for key in keys}
-        self._changed.add(restaurant)
-        return {_key_of_line(line) for line in before - listings[name]}
+        if listings[name] != before:  # the same listing again packs nothing again
+            self._changed.add(restaurant)
+        return {_key_of_line(line) for line in (before or set()) - listings[name]}
 
     def keys(self, restaurant: str, name: str) -> set[Key]:
         """The keys remembered of a listing."""
@@ -4124,8 +4142,11 @@ class Ledger:
 
     def add(self, restaurant: str, name: str, keys: set[Key]) -> None:
         """Remember `keys` in a listing too (an incremental listing adds, never removes)."""
-        self._book(restaurant).listings.setdefault(name, set()).update(map(_key_line, keys))
-        self._changed.add(restaurant)
+        listing = self._book(restaurant).listings.setdefault(name, set())
+        lines = set(map(_key_line, keys))
+        if not lines <= listing:
+            listing |= lines
+            self._changed.add(restaurant)
 
     def remember(
         self, restaurant: str, parent: tuple[str, str, str], keys: Iterable[Key], live: bool
@@ -4149,10 +4170,15 @@ class Ledger:
         ]
         for key in vanished:
             del book.owners[key]
-        book.parents[name] = _Parent(self._seconds(modified), live, tuple(owned))
-        if not live or book.parents[name].modified < self._horizon:
+        now = _Parent(self._seconds(modified), live, tuple(owned))
+        if before is not None and _same_parent(before, now):
+            book.parents[name] = before  # seen again as it was: its packed record stands
+        else:
+            book.parents[name] = now
+            self._changed.add(restaurant)
+        if not live or now.modified < self._horizon:
             book.forget(name)
-        self._changed.add(restaurant)
+            self._changed.add(restaurant)
         return {self._unpack_key(key) for key in vanished}, {packed[key] for key in owned}
 
     def to_state(self) -> dict[str, str]:
@@ -4257,13 +4283,17 @@ class Ledger:
         }
         text = json.dumps(header, separators=(",", ":")).encode()
         document = b"".join([_HEADER_LENGTH.pack(len(text)), text, *records])
-        # Level 1: 1 % larger than level 6 (random GUIDs hardly compress) and a 100-location
-        # checkpoint in 0.17 s instead of 0.45 s (tests/bench/ledger_state.py).
-        return _LEDGER_FORMAT_2 + base64.b64encode(zlib.compress(document, 1)).decode()
+        compressor = zlib.compressobj(1, zlib.DEFLATED, 15, 9, _LEDGER_ZLIB_STRATEGY)
+        self.work.update(ledgers=1, bytes=len(document))
+        return (
+            _LEDGER_FORMAT_2
+            + base64.b64encode(compressor.compress(document) + compressor.flush()).decode()
+        )
 
     def _record(self, name: str, parent: _Parent) -> bytes:
         kind, guid = name.split("/", 1)
         kind_code = self._code(self._kind_codes, self._kinds, kind)
+        self.work["records"] += 1
         parts = [_RECORD_HEAD.pack(parent.modified, parent.live, kind_code, len(parent.keys))]
         earlier: dict[bytes, int] = {}
         _write_value(parts, earlier, _pack_value(guid))

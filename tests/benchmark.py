@@ -325,6 +325,7 @@ def replay_sync(
         "capture_dir": str(capture),
         "fivetran_naming": fivetran_naming,
         "runner_patches": list(sizes.runner_patches),
+        "now": sizes.now,  # pinned (--now): the replay asks what the sync asked, drift checks too
     }
     if profile:
         spec["profile_file"] = str(workdir / f"{name}.prof")

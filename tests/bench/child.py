@@ -277,7 +277,9 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
     project = Path(spec["project_dir"])
     project.mkdir(parents=True, exist_ok=True)
     adapter = (
-        replay.install(connector, Path(spec["capture_dir"])) if spec["mode"] == "replay" else None
+        replay.install(connector, Path(spec["capture_dir"]), spec.get("now"))
+        if spec["mode"] == "replay"
+        else None
     )
     if adapter is None and spec.get("now"):
         now = datetime.fromisoformat(spec["now"])

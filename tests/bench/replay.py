@@ -97,12 +97,14 @@ def _parse(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(timezone.utc)
 
 
-def install(connector: Any, directory: Path) -> ReplayAdapter:
+def install(connector: Any, directory: Path, pinned: str | None = None) -> ReplayAdapter:
     """Route every `requests.Session` of this process to the capture; freeze the connector's
     "now" at the captured one and let its waits (SLEEP, CLOCK) pass in virtual time. Only for
-    a replay process."""
+    a replay process. `pinned`: the now the measured sync was pinned at (`--now`), if it was:
+    then the sync's ordersBulk drift checks ask for ranges ending after it, and only the pinned
+    now asks for exactly the captured requests again."""
     adapter = ReplayAdapter(directory)
-    now = captured_now(adapter.index)
+    now = datetime.fromisoformat(pinned) if pinned else captured_now(adapter.index)
 
     class ReplaySession(requests.Session):
         def __init__(self) -> None:

@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 from fivetran_connector_sdk import Logging
 
 import connector as c
+from tests.bench import ledger_state
 from tests.bench.ledger_state import build_busy_restaurant
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -260,6 +261,41 @@ def test_state_grows_with_locations_not_with_history() -> None:
     group = {f"restaurant-{n:03d}": packed for n in range(100)}
     state = {"version": c._STATE_VERSION, "ledger": a_sync(group, reach=reach).to_state()}
     assert len(json.dumps(state)) <= STATE_BYTES_FOR_100_BUSY_RESTAURANTS
+
+
+def test_checkpoint_work_grows_with_what_changed_not_with_history() -> None:
+    """An hourly sync of a busy location (7 new orders, one old order seen again unchanged)
+    packs the same bytes after 30 and 90 days of history (within 10 %) and encodes only the new
+    orders' records; a checkpoint after nothing changed packs nothing."""
+    work = {}
+    for history in (30, 90):
+        first = a_sync({}, now=NOW - timedelta(hours=1), reach=c._DEFAULT_LEDGER_DAYS)
+        orders = build_busy_restaurant(first, "r", history, NOW - timedelta(hours=1))
+        first.replace("r", "menu_item", {key("menu_item", "a")})
+        hourly = a_sync(first.to_state(), reach=c._DEFAULT_LEDGER_DAYS)
+        for guid, modified, keys in orders[:1]:
+            hourly.remember("r", order(guid, modified), keys, live=True)
+        build_busy_restaurant_hour(hourly)
+        state = hourly.to_state()
+        work[history] = hourly.work.copy()
+        again = a_sync(state, reach=c._DEFAULT_LEDGER_DAYS)
+        for guid, modified, keys in orders[:1]:
+            again.remember("r", order(guid, modified), keys, live=True)
+        again.replace("r", "menu_item", {key("menu_item", "a")})  # the same full listing
+        assert again.to_state() == state
+        assert again.work["ledgers"] == 0, again.work
+    assert work[30]["ledgers"] == work[90]["ledgers"] == 1, work
+    assert work[30]["records"] == work[90]["records"] == 7, work
+    assert abs(work[90]["bytes"] - work[30]["bytes"]) < work[30]["bytes"] / 10, work
+
+
+def build_busy_restaurant_hour(ledger: c.Ledger) -> None:
+    """An hour of a busy location: 7 new orders, ten child keys each."""
+    new = ledger_state.random_guids(7 * 10)
+    for minute in range(7):
+        guid = next(new)
+        keys = ledger_state.order_keys(guid, new)
+        ledger.remember("r", order(guid, NOW - timedelta(minutes=minute)), keys, live=True)
 
 
 # --- earlier states ---------------------------------------------------------------------------
