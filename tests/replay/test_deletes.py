@@ -9,14 +9,23 @@ modifiedDate decides which of two edited orders the connector emits first.
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import connector
-from tests.conftest import FIXED_NOW, Project, Warehouse, make_configuration, toast_server
+from tests.conftest import (
+    FIXED_NOW,
+    Project,
+    Warehouse,
+    make_configuration,
+    toast_server,
+    virtual_time,
+)
 from tests.fake_toast import (
     COMBO_DISCOUNT_ORDER,
     DEEP_MODIFIER_ORDER,
@@ -146,6 +155,37 @@ def sync_at(
     monkeypatch.setattr(connector, "NOW", lambda: now)
     configuration = make_configuration(server, deleteLedgerDays=ledger_days)
     return project.sync(configuration).warehouse
+
+
+class FirstSyncs:
+    """The first sync of the recorded world at FIXED_NOW, made once per `deleteLedgerDays` and
+    copied into each test's project: every test here starts from it, and it is the expensive
+    sync (80 days of windows; the ones after it read a day or a week). The copy resumes against
+    the test's own server, whose first data request refuses the copied cached token (401), so
+    the client logs in again, as after any token Toast stopped accepting."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._projects: dict[str, Project] = {}
+
+    def copy_to(self, project: Project, ledger_days: str = "") -> Warehouse:
+        if ledger_days not in self._projects:
+            first = Project(self._root / f"ledger-{ledger_days or 'default'}")
+            with (
+                toast_server(world=World.load()) as server,
+                virtual_time(),
+                pytest.MonkeyPatch.context() as patch,
+            ):
+                patch.setattr(connector, "NOW", lambda: FIXED_NOW)
+                first.sync(make_configuration(server, deleteLedgerDays=ledger_days))
+            self._projects[ledger_days] = first
+        shutil.copytree(self._projects[ledger_days].path, project.path, dirs_exist_ok=True)
+        return project.warehouse
+
+
+@pytest.fixture(scope="module")
+def first_syncs(tmp_path_factory: pytest.TempPathFactory) -> FirstSyncs:
+    return FirstSyncs(tmp_path_factory.mktemp("first-syncs"))
 
 
 def move_check(world: World, new_modified: datetime, old_modified: datetime | None) -> None:
