@@ -217,6 +217,7 @@ def delete_order(world: World, guid: str, moment: datetime) -> None:
 )
 def test_given_a_check_moved_to_another_order_then_it_stays_live_and_the_old_order_is_deleted(
     arrival: str,
+    first_syncs: FirstSyncs,
     project: Project,
     world: World,
     no_wait: list[float],
@@ -225,7 +226,7 @@ def test_given_a_check_moved_to_another_order_then_it_stays_live_and_the_old_ord
     day = timedelta(days=1)
     early, late = FIXED_NOW + timedelta(hours=1), FIXED_NOW + timedelta(hours=2)
     with toast_server(world=world) as server:
-        sync_at(project, server, FIXED_NOW, monkeypatch)
+        first_syncs.copy_to(project)
         if arrival == "new-first":
             move_check(world, new_modified=early, old_modified=late)
         elif arrival == "old-first":
@@ -252,10 +253,14 @@ ORDERS_TO_DELETE = (DEEP_MODIFIER_ORDER, NULL_GUID_TAX_ORDER, COMBO_DISCOUNT_ORD
 
 
 def test_given_an_order_toast_deletes_then_every_row_under_it_is_deleted_until_it_comes_back(
-    project: Project, world: World, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+    project: Project,
+    first_syncs: FirstSyncs,
+    world: World,
+    no_wait: list[float],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with toast_server(world=world) as server:
-        first = sync_at(project, server, FIXED_NOW, monkeypatch)
+        first = first_syncs.copy_to(project)
         assert_rows(first, world, DELETED_ORDER, deleted=True)  # recorded deleted
         for guid in ORDERS_TO_DELETE:
             assert_rows(first, world, guid, deleted=False)
@@ -277,13 +282,17 @@ def test_given_an_order_toast_deletes_then_every_row_under_it_is_deleted_until_i
 
 @pytest.mark.slow  # a second full sync for this one check: `bash tests/run.sh -m slow`
 def test_given_1100_newer_orders_when_an_order_loses_a_selection_60_days_later_then_it_is_deleted(
-    project: Project, world: World, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+    project: Project,
+    first_syncs: FirstSyncs,
+    world: World,
+    no_wait: list[float],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The ledger's reach: the 1,000 most recently modified orders were all it kept once; with
     `deleteLedgerDays` 90 it keeps every order modified within the last 90 days."""
     later = FIXED_NOW + timedelta(days=60)
     with toast_server(world=world) as server:
-        sync_at(project, server, FIXED_NOW, monkeypatch, "90")
+        first_syncs.copy_to(project, "90")
         world.add_orders(R1, bulk_orders(1100, FIXED_NOW + timedelta(days=5)))
         sync_at(project, server, FIXED_NOW + timedelta(days=10), monkeypatch, "90")
         order = world.touch_order(NEW_ORDER, at(later - timedelta(hours=1)))
@@ -317,14 +326,18 @@ WHERE NOT s._fivetran_deleted AND s.order_modified_date = o.modified_date AND o.
 
 
 def test_given_a_selection_removed_beyond_the_ledgers_reach_then_the_version_filter_drops_it(
-    project: Project, world: World, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+    project: Project,
+    first_syncs: FirstSyncs,
+    world: World,
+    no_wait: list[float],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The default reach (3 days) has forgotten an order last modified 8 days ago: a selection
     then taken off stays live, with the order's old version, and the documented filter leaves
     it out while keeping the selection the order still has."""
     later = FIXED_NOW + timedelta(days=8)
     with toast_server(world=world) as server:
-        first = sync_at(project, server, FIXED_NOW, monkeypatch)
+        first = first_syncs.copy_to(project)
         version = first.row("orders", NEW_ORDER)["modified_date"]
         order = world.touch_order(NEW_ORDER, at(later - timedelta(hours=1)))
         removed = order["checks"][0]["selections"].pop(0)
@@ -343,13 +356,17 @@ def test_given_a_selection_removed_beyond_the_ledgers_reach_then_the_version_fil
 
 
 def test_given_a_restaurant_missing_from_one_discovery_then_its_removals_are_still_deleted(
-    project: Project, world: World, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+    project: Project,
+    first_syncs: FirstSyncs,
+    world: World,
+    no_wait: list[float],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """R1 is missing from the partners list for one sync (a short disconnection): it keeps its
     ledger, so a selection taken off one of its orders meanwhile is deleted when it is back."""
     day = timedelta(days=1)
     with toast_server(world=world) as server:
-        sync_at(project, server, FIXED_NOW, monkeypatch, "90")
+        first_syncs.copy_to(project, "90")
         world.disconnect(R1)
         order = world.touch_order(NEW_ORDER, at(FIXED_NOW + timedelta(hours=1)))
         removed = order["checks"][0]["selections"].pop(0)
