@@ -80,6 +80,20 @@ _TIERS = ("unit", "replay", "resilience", "e2e", "bench")
 # The marker `slow`: measurements (the benchmark, peak RSS) of more than ~20 s. They run only
 # when asked for: `bash tests/run.sh -m slow` (README, Tests), or their file or test named.
 _SLOW = "slow"
+# Heavy files: long syncs (live fakes, second syncs, real-time spacing). On several processes
+# (`-n 4 --dist loadfile`) a file runs on one, so the file dispatched last sets the wall time;
+# xdist's own order (most tests first) put the live files, of few tests, last. Dispatched first
+# instead, the many short files fill the processes after them (tests/bench/TEST_TIMES.md).
+# Paths under tests/.
+_HEAVY_FILES = (  # the seven costliest of 2026-12-05 (each 160-680 s of a 4,971 s run, loaded)
+    "resilience/test_live_refusals.py",
+    "resilience/test_live_group.py",
+    "replay/test_deletes.py",
+    "resilience/test_live.py",
+    "resilience/test_faults.py",
+    "replay/test_core_sync.py",
+    "replay/test_schedule.py",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -95,6 +109,13 @@ def _tier(item: pytest.Item) -> int:
     return _TIERS.index(parts[0]) if parts[0] in _TIERS else len(_TIERS)
 
 
+def _heavy_first(config: pytest.Config, item: pytest.Item) -> bool:
+    """Whether the item's file is heavy and the run spread over processes (`_HEAVY_FILES`)."""
+    distributed = hasattr(config, "workerinput")  # an xdist worker (the controller collects not)
+    path = Path(item.path).relative_to(ROOT / "tests").as_posix()
+    return distributed and path in _HEAVY_FILES
+
+
 def _named(config: pytest.Config, item: pytest.Item) -> bool:
     """Whether the command line names the item's file, or the item, itself."""
     for argument in config.args:
@@ -106,13 +127,15 @@ def _named(config: pytest.Config, item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out slow tests unless asked for; order the rest by tier (stable within one)."""
+    """Leave out slow tests unless asked for; order the rest by tier (stable within one),
+    heavy files first when the run is spread over processes (`_HEAVY_FILES`; tests/run.sh keeps
+    this order with `--no-loadscope-reorder`)."""
     if not re.search(rf"\b{_SLOW}\b", config.option.markexpr or ""):
         slow = [i for i in items if i.get_closest_marker(_SLOW) and not _named(config, i)]
         if slow:
             config.hook.pytest_deselected(items=slow)
             items[:] = [item for item in items if item not in slow]
-    items.sort(key=_tier)
+    items.sort(key=lambda item: (not _heavy_first(config, item), _tier(item)))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

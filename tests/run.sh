@@ -12,8 +12,10 @@ fi
 "$venv/bin/ruff" check --config .ci/ruff.toml .
 "$venv/bin/ruff" format --check --config .ci/ruff.toml .
 # Test files run on four processes (`-n 4 --dist loadfile`: a file's tests, and the syncs its
-# module fixtures share, stay on one), so the whole run fits in five minutes on two cores.
+# module fixtures share, stay on one), so the whole run fits in five minutes on two cores. They
+# are dispatched in tests/conftest.py's order, the heavy files first (`--no-loadscope-reorder`:
+# xdist's own order, most tests first, left the long live syncs for the end).
 # The 15 slowest tests are listed before pytest's closing line, which is the last line printed.
 # pytest's exit code is this script's (and CI's): a failure is 1, an empty selection 5 (failing
 # too: a run that tests nothing must not pass).
-"$venv/bin/python" -m pytest -n 4 --dist loadfile --durations=15 "$@"
+"$venv/bin/python" -m pytest -n 4 --dist loadfile --no-loadscope-reorder --durations=15 "$@"

@@ -9,14 +9,23 @@ modifiedDate decides which of two edited orders the connector emits first.
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import connector
-from tests.conftest import FIXED_NOW, Project, Warehouse, make_configuration, toast_server
+from tests.conftest import (
+    FIXED_NOW,
+    Project,
+    Warehouse,
+    make_configuration,
+    toast_server,
+    virtual_time,
+)
 from tests.fake_toast import (
     COMBO_DISCOUNT_ORDER,
     DEEP_MODIFIER_ORDER,
@@ -148,6 +157,37 @@ def sync_at(
     return project.sync(configuration).warehouse
 
 
+class FirstSyncs:
+    """The first sync of the recorded world at FIXED_NOW, made once per `deleteLedgerDays` and
+    copied into each test's project: every test here starts from it, and it is the expensive
+    sync (80 days of windows; the ones after it read a day or a week). The copy resumes against
+    the test's own server, whose first data request refuses the copied cached token (401), so
+    the client logs in again, as after any token Toast stopped accepting."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._projects: dict[str, Project] = {}
+
+    def copy_to(self, project: Project, ledger_days: str = "") -> Warehouse:
+        if ledger_days not in self._projects:
+            first = Project(self._root / f"ledger-{ledger_days or 'default'}")
+            with (
+                toast_server(world=World.load()) as server,
+                virtual_time(),
+                pytest.MonkeyPatch.context() as patch,
+            ):
+                patch.setattr(connector, "NOW", lambda: FIXED_NOW)
+                first.sync(make_configuration(server, deleteLedgerDays=ledger_days))
+            self._projects[ledger_days] = first
+        shutil.copytree(self._projects[ledger_days].path, project.path, dirs_exist_ok=True)
+        return project.warehouse
+
+
+@pytest.fixture(scope="module")
+def first_syncs(tmp_path_factory: pytest.TempPathFactory) -> FirstSyncs:
+    return FirstSyncs(tmp_path_factory.mktemp("first-syncs"))
+
+
 def move_check(world: World, new_modified: datetime, old_modified: datetime | None) -> None:
     """Toast moves a check to another order: the old order comes back deleted, without it; the
     new one has it, with its selections and payments (toast_api.md §6.8, §13). `old_modified`
@@ -177,6 +217,7 @@ def delete_order(world: World, guid: str, moment: datetime) -> None:
 )
 def test_given_a_check_moved_to_another_order_then_it_stays_live_and_the_old_order_is_deleted(
     arrival: str,
+    first_syncs: FirstSyncs,
     project: Project,
     world: World,
     no_wait: list[float],
@@ -185,7 +226,7 @@ def test_given_a_check_moved_to_another_order_then_it_stays_live_and_the_old_ord
     day = timedelta(days=1)
     early, late = FIXED_NOW + timedelta(hours=1), FIXED_NOW + timedelta(hours=2)
     with toast_server(world=world) as server:
-        sync_at(project, server, FIXED_NOW, monkeypatch)
+        first_syncs.copy_to(project)
         if arrival == "new-first":
             move_check(world, new_modified=early, old_modified=late)
         elif arrival == "old-first":
@@ -212,10 +253,14 @@ ORDERS_TO_DELETE = (DEEP_MODIFIER_ORDER, NULL_GUID_TAX_ORDER, COMBO_DISCOUNT_ORD
 
 
 def test_given_an_order_toast_deletes_then_every_row_under_it_is_deleted_until_it_comes_back(
-    project: Project, world: World, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+    project: Project,
+    first_syncs: FirstSyncs,
+    world: World,
+    no_wait: list[float],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with toast_server(world=world) as server:
-        first = sync_at(project, server, FIXED_NOW, monkeypatch)
+        first = first_syncs.copy_to(project)
         assert_rows(first, world, DELETED_ORDER, deleted=True)  # recorded deleted
         for guid in ORDERS_TO_DELETE:
             assert_rows(first, world, guid, deleted=False)
@@ -237,13 +282,17 @@ def test_given_an_order_toast_deletes_then_every_row_under_it_is_deleted_until_i
 
 @pytest.mark.slow  # a second full sync for this one check: `bash tests/run.sh -m slow`
 def test_given_1100_newer_orders_when_an_order_loses_a_selection_60_days_later_then_it_is_deleted(
-    project: Project, world: World, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+    project: Project,
+    first_syncs: FirstSyncs,
+    world: World,
+    no_wait: list[float],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The ledger's reach: the 1,000 most recently modified orders were all it kept once; with
     `deleteLedgerDays` 90 it keeps every order modified within the last 90 days."""
     later = FIXED_NOW + timedelta(days=60)
     with toast_server(world=world) as server:
-        sync_at(project, server, FIXED_NOW, monkeypatch, "90")
+        first_syncs.copy_to(project, "90")
         world.add_orders(R1, bulk_orders(1100, FIXED_NOW + timedelta(days=5)))
         sync_at(project, server, FIXED_NOW + timedelta(days=10), monkeypatch, "90")
         order = world.touch_order(NEW_ORDER, at(later - timedelta(hours=1)))
@@ -277,14 +326,18 @@ WHERE NOT s._fivetran_deleted AND s.order_modified_date = o.modified_date AND o.
 
 
 def test_given_a_selection_removed_beyond_the_ledgers_reach_then_the_version_filter_drops_it(
-    project: Project, world: World, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+    project: Project,
+    first_syncs: FirstSyncs,
+    world: World,
+    no_wait: list[float],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The default reach (3 days) has forgotten an order last modified 8 days ago: a selection
     then taken off stays live, with the order's old version, and the documented filter leaves
     it out while keeping the selection the order still has."""
     later = FIXED_NOW + timedelta(days=8)
     with toast_server(world=world) as server:
-        first = sync_at(project, server, FIXED_NOW, monkeypatch)
+        first = first_syncs.copy_to(project)
         version = first.row("orders", NEW_ORDER)["modified_date"]
         order = world.touch_order(NEW_ORDER, at(later - timedelta(hours=1)))
         removed = order["checks"][0]["selections"].pop(0)
@@ -303,13 +356,17 @@ def test_given_a_selection_removed_beyond_the_ledgers_reach_then_the_version_fil
 
 
 def test_given_a_restaurant_missing_from_one_discovery_then_its_removals_are_still_deleted(
-    project: Project, world: World, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+    project: Project,
+    first_syncs: FirstSyncs,
+    world: World,
+    no_wait: list[float],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """R1 is missing from the partners list for one sync (a short disconnection): it keeps its
     ledger, so a selection taken off one of its orders meanwhile is deleted when it is back."""
     day = timedelta(days=1)
     with toast_server(world=world) as server:
-        sync_at(project, server, FIXED_NOW, monkeypatch, "90")
+        first_syncs.copy_to(project, "90")
         world.disconnect(R1)
         order = world.touch_order(NEW_ORDER, at(FIXED_NOW + timedelta(hours=1)))
         removed = order["checks"][0]["selections"].pop(0)
