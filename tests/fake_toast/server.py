@@ -341,6 +341,7 @@ class FakeToast:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self._edits_while_paging = 0
         self._after: list[tuple[Callable[[Request, Response], bool], Callable[[], None]]] = []
+        self._hooks: list[Callable[[Request, Response], None]] = []
         self._served_pages: dict[tuple[str, str, str, int], list[str]] = {}
         self._config_versions: dict[tuple[str, str], int] = {}
         self._logins = 0
@@ -469,6 +470,25 @@ class FakeToast:
             self._after = [entry for entry in self._after if entry not in due]
         for _, change in due:
             change()
+        with self._lock:
+            hooks = list(self._hooks)
+        for hook in hooks:
+            hook(request, response)
+
+    def on_each_request(self, hook: Callable[[Request, Response], None]) -> None:
+        """Call `hook` right after every answered request (refusals included), before the
+        client reads the answer: a schedule that changes the world, or scripts a refusal of
+        a later request, at a given request (tests/resilience/random_live.py)."""
+        with self._lock:
+            self._hooks.append(hook)
+
+    def clear_scripts(self) -> list[Fault]:
+        """Forget every scripted fault no request used (a schedule's refusals that its sync
+        never reached); returns them."""
+        with self._lock:
+            left = [fault for script in self._scripts for fault in script.faults]
+            self._scripts = []
+        return left
 
     def unconsumed(self) -> list[Fault]:
         """Scripted faults that no request has used yet."""
