@@ -1,202 +1,260 @@
-"""Seeded live schedules over the fake Toast (issue 20, "Randomized live syncs").
+"""Randomized live syncs: a seed makes a world and a live schedule over the live fake Toast.
 
-A schedule is a world (1 to 3 of the recorded restaurants, with clusters of orders: some spread
-so a window needs several slices, some bursts of over a page within a minute, which only offset
-paging and its drift check can read) and an initialSyncStart from hours to ~70 days back; then
-disturbed syncs, during which the fake edits, adds and deletes orders and refuses single
-requests, each keyed on a request count per restaurant and endpoint (never on time or thread
-timing), so a seed replays identically; then quiet syncs until nothing is owed.
+A schedule (`Schedule.of(seed)`) is a world of 1 to 3 restaurants whose orders are spread so
+that some windows need several slices and some minutes hold a full page (offset paging and its
+check), a first sync from hours to ~70 days back, then disturbed syncs: between any two requests
+the fake serves, at random, an order is edited, created or deleted (after an ordersBulk request
+of its restaurant: a slice, an offset page or the check), and any one request of the streams
+(orders, time entries, shifts and their lookups, cash, configuration, menus) is refused once
+(400, 403, 404, 500, 503). Quiet syncs follow until nothing is owed. The schedule is then judged
+against a clean first sync of the final world (`Outcome`).
+
+Every random choice during a sync is drawn from a generator seeded by the seed, the sync, and the
+request's restaurant, path (and cash business date) and `ordinal` (its rank among those requests,
+FakeToast.live): a restaurant's ordersBulk requests are asked one after another by its worker, so
+the world's changes and the refusals replay the same however the connector's threads interleave.
 """
 
 from __future__ import annotations
 
-import json
+import copy
 import random
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from tests.conftest import FIXED_NOW
-from tests.fake_toast import R1, R2, R3, FakeToast, Fault, World
-from tests.fake_toast.builders import bulk_orders, make_order
+from tests.conftest import FIXED_NOW, Project, make_configuration
+from tests.fake_toast import R1, R2, R3, Fault, World
+from tests.fake_toast.builders import make_order
+from tests.fake_toast.server import Request, Response
 from tests.fake_toast.world import format_ts
+from tests.resilience.live import ORDERS_PATH, Clock, rows, serve
 
-ORDERS_PATH = "/orders/v2/ordersBulk"
-TIME_ENTRIES_PATH = "/labor/v1/timeEntries"
-# World edits happen right after a request of the restaurant's own worker thread, whose
-# requests are serial (orders, then labor, window by window: connector.sync_restaurant):
-# counting them per restaurant gives the same moments at every run. Cash days and the
-# configuration run on a side pool, concurrently: they are refused by business date or by
-# their endpoint's first request instead, which is as deterministic.
-EDIT_AFTER = (ORDERS_PATH, TIME_ENTRIES_PATH)
-SERIAL_REFUSABLE = (ORDERS_PATH, TIME_ENTRIES_PATH, "/labor/v1/shifts")
-ONCE_REFUSABLE = (
-    "/config/v2/menuItems",
-    "/config/v2/diningOptions",
-    "/labor/v1/employees",
-    "/labor/v1/jobs",
-    "/menus/v2/metadata",
+REPLAY = (
+    "TOAST_SEED={seed} .venv/bin/python -m pytest tests/resilience/test_random_live.py "
+    "-k replay -n 0"
 )
-CASH_PATHS = ("/cashmgmt/v1/entries", "/cashmgmt/v1/deposits")
-REFUSALS = (400, 403, 404, 500, 503)  # 5xx are retried by the client; 4xx become debts
+PREFIXES = {R1: "b1", R2: "b2", R3: "b3"}  # GUID prefixes of the generated orders (hex)
+# Paths a refusal may hit: the streams, not the login, the partners list or restaurant info.
+REFUSABLE = ("/orders/", "/labor/", "/cashmgmt/", "/config/", "/menus/")
+REFUSALS = (400, 403, 404, 500, 503)
+# Per served request: the chance of a refusal; per ordersBulk request: of an edit, a new order, a
+# deleted order (each drawn on its own). High enough that most schedules see several of each.
+REFUSE_CHANCE = 0.04
+EDIT_CHANCE, NEW_CHANCE, DELETE_CHANCE = 0.25, 0.15, 0.08
+# A change is stamped Toast's now less up to this many seconds: Toast's clock runs a little
+# behind ours (toast_api.md §13; the connector's resume overlap and check margin are 5 minutes).
+STAMP_BEHIND_SECONDS = 120.0
 MAX_QUIET_SYNCS = 10
-
-
-@dataclass
-class Event:
-    """After the `nth` request of `path` for `restaurant` in its sync: `action` ("edit",
-    "new", "delete", or "refuse" the next request of `refused_path` with `status`)."""
-
-    restaurant: str
-    path: str
-    nth: int
-    action: str
-    status: int = 0
-    refused_path: str = ""
-    params: dict[str, str] = field(default_factory=dict)
-    pick: float = 0.0  # which order an edit or delete takes (drawn with the schedule)
-    ident: int = 0  # numbers a new order's guid
+# A sync asks at most twice what a clean first sync of the final world asks (a debt reads again
+# at most what a window read), plus this many per disturbance (a refused 5xx is retried up to 6
+# times; an edit during offset paging costs at most a pass of a 2-page range and its check).
+REQUESTS_PER_DISTURBANCE = 10
 
 
 @dataclass
 class Schedule:
+    """What a seed makes: the world's extra orders, the syncs, the configuration."""
+
     seed: int
     restaurants: list[str]
     start: datetime
-    clusters: list[tuple[str, int, datetime, float]]  # restaurant, orders, first, step seconds
-    syncs: list[list[Event]]  # the disturbed syncs' events
+    orders: dict[str, list[dict[str, Any]]]
+    disturbed_syncs: int
+    hours_between: list[int]
+
+    @classmethod
+    def of(cls, seed: int) -> Schedule:
+        rng = random.Random(f"schedule/{seed}")
+        restaurants = sorted(rng.sample([R1, R2, R3], rng.randint(1, 3)))
+        if rng.random() < 0.5:
+            start = FIXED_NOW - timedelta(hours=rng.randint(3, 36))
+        else:
+            start = FIXED_NOW - timedelta(days=rng.randint(2, 70))
+        orders = {r: _orders(rng, PREFIXES[r], start) for r in restaurants}
+        disturbed = rng.randint(1, 2)
+        return cls(
+            seed, restaurants, start, orders, disturbed, [rng.choice((1, 1, 6)) for _ in range(2)]
+        )
+
+    def world(self) -> World:
+        world = World.load()
+        for restaurant, orders in self.orders.items():
+            world.add_orders(restaurant, copy.deepcopy(orders))
+        return world
+
+    def configuration(self) -> dict[str, str]:
+        return {
+            "restaurantGuids": ",".join(self.restaurants),
+            "initialSyncStart": format_ts(self.start),
+        }
 
     def describe(self) -> str:
-        days = (FIXED_NOW - self.start).total_seconds() / 86400
-        events = [f"{e.action}@{e.path.rsplit('/', 1)[-1]}#{e.nth}" for s in self.syncs for e in s]
+        counts = {r[-1]: len(o) for r, o in self.orders.items()}
         return (
-            f"seed {self.seed}: {len(self.restaurants)} restaurant(s), {days:.1f} days, "
-            f"clusters {[(n, step) for _, n, _, step in self.clusters]}, events {events}"
+            f"seed {self.seed}: restaurants {counts} (generated orders), "
+            f"start {format_ts(self.start)}, {self.disturbed_syncs} disturbed sync(s)"
         )
 
 
-def schedule(seed: int) -> Schedule:
-    """The schedule of `seed` (a pure function of it)."""
-    rng = random.Random(seed)
-    restaurants = rng.sample([R1, R2, R3], rng.choice((1, 1, 2, 3)))
-    kind = rng.random()
-    if kind < 0.5:
-        back = timedelta(hours=rng.uniform(3, 48))
-    elif kind < 0.85:
-        back = timedelta(days=rng.uniform(2, 12))
-    else:
-        back = timedelta(days=rng.uniform(30, 70))
-    start = FIXED_NOW - back
-    clusters = []
-    for restaurant in restaurants:
-        for _ in range(rng.randint(1, 3)):
-            first = start + back * rng.uniform(0.0, 0.95)
-            if rng.random() < 0.35:  # a burst: over a page within a minute (offset paged)
-                clusters.append((restaurant, rng.randint(100, 130), first, rng.uniform(0.1, 0.5)))
-            else:  # spread: several slices
-                clusters.append((restaurant, rng.randint(20, 180), first, rng.uniform(5, 600)))
-    syncs = [_events(rng, restaurants) for _ in range(rng.randint(1, 2))]
-    for ident, event in enumerate((e for events in syncs for e in events), 1):
-        event.ident = ident
-    return Schedule(seed, restaurants, start, clusters, syncs)
+def _orders(rng: random.Random, prefix: str, start: datetime) -> list[dict[str, Any]]:
+    """Orders spread over [start, now) (several slices where the range is busy) and, often, a
+    burst of a full page within 20 s (a range under the slice floor: offset paging)."""
+    span = (FIXED_NOW - start).total_seconds() - 120
+    moments = [
+        start + timedelta(seconds=rng.uniform(0, span)) for _ in range(rng.randint(20, 160))
+    ]
+    if rng.random() < 0.6:
+        burst = start + timedelta(seconds=rng.uniform(0, span - 20))
+        moments += [burst + timedelta(seconds=i * 0.18) for i in range(rng.randint(100, 112))]
+    return [
+        make_order(f"{prefix}000000-0000-4000-8000-{index:012d}", format_ts(moment))
+        for index, moment in enumerate(sorted(moments))
+    ]
 
 
-def _events(rng: random.Random, restaurants: list[str]) -> list[Event]:
-    events = []
-    for _ in range(rng.randint(1, 6)):
-        restaurant = rng.choice(restaurants)
-        action = rng.choice(("edit", "edit", "new", "delete", "refuse", "refuse"))
-        if action != "refuse":
-            path = rng.choice(EDIT_AFTER)
-            nth = rng.randint(1, 12 if path == ORDERS_PATH else 3)
-            events.append(Event(restaurant, path, nth, action, pick=rng.random()))
-            continue
+@dataclass
+class LiveSync:
+    """One disturbed sync's choices, drawn per request (see the module)."""
+
+    schedule: Schedule
+    number: int
+    world: World
+    clock: Clock
+    events: list[str] = field(default_factory=list)
+
+    def _rng(self, request: Request, moment: str) -> random.Random:
+        key = (request.restaurant, request.path, request.params.get("businessDate", ""))
+        return random.Random(
+            f"{self.schedule.seed}/{self.number}/{key}/{request.ordinal}/{moment}"
+        )
+
+    def before(self, request: Request) -> Fault | None:
+        """A refusal of this request, or None."""
+        if request.restaurant not in self.schedule.restaurants:
+            return None
+        if not request.path.startswith(REFUSABLE):
+            return None
+        rng = self._rng(request, "before")
+        if rng.random() >= REFUSE_CHANCE:
+            return None
         status = rng.choice(REFUSALS)
-        where = rng.random()
-        if where < 0.6:
-            path = rng.choice(SERIAL_REFUSABLE)
-            nth = rng.randint(1, 12 if path == ORDERS_PATH else 3)
-            events.append(Event(restaurant, path, nth, action, status, path))
-        elif where < 0.8:
-            path = rng.choice(ONCE_REFUSABLE)
-            events.append(Event(restaurant, path, 1, action, status, path))
-        else:  # one cash business day, picked later among the synced ones
-            path = rng.choice(CASH_PATHS)
-            events.append(Event(restaurant, path, 1, action, status, path, {"day": "?"}))
-    return events
+        self.events.append(f"{status} {request.path} #{request.ordinal} {request.params}")
+        return Fault(status=status)
 
-
-def build_world(plan: Schedule) -> World:
-    world = World.load()
-    for guid in {R1, R2, R3} - set(plan.restaurants):
-        world.disconnect(guid)
-    for number, (restaurant, count, first, step) in enumerate(plan.clusters):
-        orders = bulk_orders(count, first, step)
-        world.add_orders(restaurant, _renumbered(orders, f"{number + 1:04x}"))
-    return world
-
-
-def _renumbered(orders: list[dict], segment: str) -> list[dict]:
-    """The orders with every guid's second group (0000 in bulk_orders' and make_order's
-    guids, of orders and their children alike) set to `segment`: clusters never share a
-    guid."""
-    return json.loads(json.dumps(orders).replace("-0000-4000-", f"-{segment}-4000-"))
-
-
-class Disturber:
-    """Plays one sync's events on the fake: counts requests per (restaurant, path) and acts
-    right after the counted one (the fake's `on_each_request`)."""
-
-    def __init__(self, server: FakeToast, world: World, now: datetime, seed: int) -> None:
-        self.server, self.world, self.now = server, world, now
-        self.rng = random.Random(seed)
-        self.counts: Counter[tuple[str, str]] = Counter()
-        self.events: list[Event] = []
-        server.on_each_request(self._after)
-
-    def begin(self, events: list[Event], now: datetime, cash_days: list[str]) -> None:
-        self.now, self.counts, self.events = now, Counter(), list(events)
-        for event in self.events:
-            if event.action != "refuse":
-                continue
-            fault = Fault(status=event.status, restaurant=event.restaurant)
-            if event.params.get("day") and cash_days:
-                fault.params = {"businessDate": self.rng.choice(cash_days)}
-                self.server.script("GET", f"^{event.refused_path}$", fault)
-            elif event.nth == 1:
-                self.server.script("GET", f"^{event.refused_path}$", fault)
-
-    def end(self) -> None:
-        self.events = []
-        self.server.clear_scripts()
-
-    def _after(self, request, response) -> None:  # noqa: ANN001 (the fake's types)
-        key = (request.restaurant or "", request.path)
-        self.counts[key] += 1
-        nth = self.counts[key]
-        for event in self.events:
-            if (event.restaurant, event.path) != key:
-                continue
-            if event.action == "refuse" and event.nth == nth + 1 and not event.params:
-                fault = Fault(status=event.status, restaurant=event.restaurant)
-                self.server.script("GET", f"^{event.refused_path}$", fault)
-            elif event.action != "refuse" and event.nth == nth:
-                self._change(event)
-
-    def _change(self, event: Event) -> None:
-        orders = self.world.orders[event.restaurant]
-        stamp = format_ts(self.now)
-        if event.action == "new":
-            guid = f"ee{event.ident:06d}-0000-4000-8000-000000000000"
-            order = make_order(guid, stamp, displayNumber=str(event.ident))
-            orders.extend(_renumbered([order], "ffff"))
+    def after(self, request: Request, response: Response) -> None:
+        """Orders edited, created or deleted after an ordersBulk request of their restaurant."""
+        del response
+        restaurant = request.restaurant
+        if request.path != ORDERS_PATH or restaurant not in self.schedule.restaurants:
             return
-        order = orders[int(event.pick * len(orders))]
-        order["modifiedDate"] = stamp
-        if event.action == "delete":
-            order["deleted"], order["deletedDate"] = True, stamp
-            return
+        rng = self._rng(request, "after")
+        orders = self.world.orders[restaurant]
+        if rng.random() < EDIT_CHANCE:
+            self._replace(rng, orders, "edit", request, deleted=False)
+        if rng.random() < NEW_CHANCE:
+            guid = (
+                f"c{PREFIXES[restaurant][1]}{self.number}00000-0000-4000-8000-{len(orders):012d}"
+            )
+            orders.append(make_order(guid, self._stamp(rng)))
+            self.events.append(f"new {guid} after #{request.ordinal}")
+        if rng.random() < DELETE_CHANCE:
+            self._replace(rng, orders, "delete", request, deleted=True)
+
+    def _replace(
+        self,
+        rng: random.Random,
+        orders: list[dict[str, Any]],
+        kind: str,
+        request: Request,
+        deleted: bool,
+    ) -> None:
+        """A new version of a random order (a copy: answers already built keep the old one)."""
+        index = rng.randrange(len(orders))
+        order = copy.deepcopy(orders[index])
+        order["modifiedDate"] = self._stamp(rng)
+        if deleted:
+            order.update(deleted=True, deletedDate=order["modifiedDate"])
         for check in order.get("checks") or []:
             for selection in check.get("selections") or []:
                 selection["quantity"] = (selection.get("quantity") or 0) + 1
-                return
+                break
+            break
+        orders[index] = order
+        self.events.append(f"{kind} {order['guid']} after #{request.ordinal}")
+
+    def _stamp(self, rng: random.Random) -> str:
+        behind = timedelta(milliseconds=rng.randint(1, int(STAMP_BEHIND_SECONDS * 1000)))
+        return format_ts(self.clock.now - behind)
+
+
+@dataclass
+class Outcome:
+    """What a schedule left, and what a clean sync of its final world leaves."""
+
+    live: dict[str, set[tuple]]
+    live_deleted: dict[str, set[tuple]]
+    clean: dict[str, set[tuple]]
+    clean_deleted: dict[str, set[tuple]]
+    requests_per_sync: list[int]
+    disturbances_per_sync: list[int]
+    clean_requests: int
+    state: dict[str, Any]
+    events: list[str]
+
+    def request_bound(self, sync: int) -> int:
+        return (
+            2 * self.clean_requests + REQUESTS_PER_DISTURBANCE * self.disturbances_per_sync[sync]
+        )
+
+
+def owes(state: dict[str, Any]) -> bool:
+    """Whether any restaurant still owes work: debts, or an endpoint remembered absent (asked
+    again only a day later)."""
+    return any(
+        entry.get("debts") or entry.get("absent")
+        for entry in state.get("restaurants", {}).values()
+    )
+
+
+def run(schedule: Schedule, clock: Clock, project: Project, clean_project: Project) -> Outcome:
+    """The disturbed syncs, the quiet ones until nothing is owed, and a clean sync."""
+    world = schedule.world()
+    configuration = schedule.configuration()
+    counts: list[int] = []
+    disturbances: list[int] = []
+    events: list[str] = []
+    with serve(world, clock) as server:
+        settings = make_configuration(server, **configuration)
+        for number in range(schedule.disturbed_syncs):
+            live = LiveSync(schedule, number, world, clock)
+            server.live(live.before, live.after)
+            asked = len(server.requests)
+            project.sync(settings)
+            server.live()
+            counts.append(len(server.requests) - asked)
+            disturbances.append(len(live.events))
+            events += [f"sync {number}: {event}" for event in live.events]
+            clock.advance(hours=schedule.hours_between[number])
+        for quiet in range(MAX_QUIET_SYNCS):
+            asked = len(server.requests)
+            project.sync(settings)
+            counts.append(len(server.requests) - asked)
+            disturbances.append(0)
+            if not owes(project.state()):
+                break
+            clock.advance(hours=1 if quiet == 0 else 24)
+    with serve(world, clock) as server:
+        clean = clean_project.sync(make_configuration(server, **configuration)).warehouse
+        clean_requests = len(server.requests)
+    return Outcome(
+        rows(project.warehouse),
+        rows(project.warehouse, deleted=True),
+        rows(clean),
+        rows(clean, deleted=True),
+        counts,
+        disturbances,
+        clean_requests,
+        project.state(),
+        events,
+    )
