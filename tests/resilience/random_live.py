@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from tests.conftest import FIXED_NOW, Project, make_configuration
@@ -34,7 +36,9 @@ REPLAY = (
     "TOAST_SEED={seed} .venv/bin/python -m pytest tests/resilience/test_random_live.py "
     "-k replay -n 0"
 )
-PREFIXES = {R1: "b1", R2: "b2", R3: "b3"}  # GUID prefixes of the generated orders (hex)
+# The generated orders' GUIDs differ after their first two characters: an order's check,
+# selection and payment take its GUID with those replaced (builders.make_order).
+NUMBERS = {R1: 1, R2: 2, R3: 3}
 # Paths a refusal may hit: the streams, not the login, the partners list or restaurant info.
 REFUSABLE = ("/orders/", "/labor/", "/cashmgmt/", "/config/", "/menus/")
 REFUSALS = (400, 403, 404, 500, 503)
@@ -71,7 +75,7 @@ class Schedule:
             start = FIXED_NOW - timedelta(hours=rng.randint(3, 36))
         else:
             start = FIXED_NOW - timedelta(days=rng.randint(2, 70))
-        orders = {r: _orders(rng, PREFIXES[r], start) for r in restaurants}
+        orders = {r: _orders(rng, partial(order_guid, r, 0), start) for r in restaurants}
         disturbed = rng.randint(1, 2)
         return cls(
             seed, restaurants, start, orders, disturbed, [rng.choice((1, 1, 6)) for _ in range(2)]
@@ -97,7 +101,14 @@ class Schedule:
         )
 
 
-def _orders(rng: random.Random, prefix: str, start: datetime) -> list[dict[str, Any]]:
+def order_guid(restaurant: str, sync: int, index: int) -> str:
+    """A generated order's GUID: `sync` 0 for the world's, n + 1 for those created in sync n."""
+    return f"b0000000-{NUMBERS[restaurant]}{sync:03d}-4000-8000-{index:012d}"
+
+
+def _orders(
+    rng: random.Random, guid: Callable[[int], str], start: datetime
+) -> list[dict[str, Any]]:
     """Orders spread over [start, now) (several slices where the range is busy) and, often, a
     burst of a full page within 20 s (a range under the slice floor: offset paging)."""
     span = (FIXED_NOW - start).total_seconds() - 120
@@ -108,8 +119,7 @@ def _orders(rng: random.Random, prefix: str, start: datetime) -> list[dict[str, 
         burst = start + timedelta(seconds=rng.uniform(0, span - 20))
         moments += [burst + timedelta(seconds=i * 0.18) for i in range(rng.randint(100, 112))]
     return [
-        make_order(f"{prefix}000000-0000-4000-8000-{index:012d}", format_ts(moment))
-        for index, moment in enumerate(sorted(moments))
+        make_order(guid(index), format_ts(moment)) for index, moment in enumerate(sorted(moments))
     ]
 
 
@@ -153,9 +163,7 @@ class LiveSync:
         if rng.random() < EDIT_CHANCE:
             self._replace(rng, orders, "edit", request, deleted=False)
         if rng.random() < NEW_CHANCE:
-            guid = (
-                f"c{PREFIXES[restaurant][1]}{self.number}00000-0000-4000-8000-{len(orders):012d}"
-            )
+            guid = order_guid(restaurant, self.number + 1, len(orders))
             orders.append(make_order(guid, self._stamp(rng)))
             self.events.append(f"new {guid} after #{request.ordinal}")
         if rng.random() < DELETE_CHANCE:
