@@ -19,10 +19,18 @@ from tests.conftest import Project
 from tests.resilience.live import Clock
 from tests.resilience.random_live import REPLAY, Outcome, Schedule, owes, run
 
-DEFAULT_SEEDS = range(0, 2)  # what fits in about 30 s on the shared 2-core machine
+# What fits in about 30 s on the shared 2-core machine: seed 8 (2 restaurants, a 5-hour window,
+# a burst paged by offset) fails with the slice split and the drift check switched off.
+DEFAULT_SEEDS = (8,)
 SLOW_SEEDS = range(1000, 1000 + int(os.environ.get("TOAST_RANDOM_SEEDS", "200")))
 # Seeds that fail because of the connector, with the diagnosis (the lead removes the mark).
-KNOWN_FAILING: dict[int, str] = {}
+_CASH_404 = (
+    "a 404 on one cash business day (seed 3: /cashmgmt/v1/entries 20260924, 20261011; seed 5: "
+    "entries 20261026; seed 6: deposits 20261025) marks the endpoint absent at the location; "
+    "after the quiet syncs (a day later) entries/deposits of some business days are still "
+    "missing from the warehouse (16, 6 and 1 rows), nothing owed: undiagnosed beyond this"
+)
+KNOWN_FAILING: dict[int, str] = {3: _CASH_404, 5: _CASH_404, 6: _CASH_404}
 
 
 def check(outcome: Outcome) -> None:
@@ -73,6 +81,12 @@ def test_random_live_syncs_end_equal_to_toast(seed: int, tmp_path: Path, clock: 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", _cases(SLOW_SEEDS))
 def test_random_live_syncs_many(seed: int, tmp_path: Path, clock: Clock) -> None:
+    play(seed, tmp_path, clock)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", _cases(sorted(KNOWN_FAILING)))
+def test_random_live_syncs_known_seeds(seed: int, tmp_path: Path, clock: Clock) -> None:
     play(seed, tmp_path, clock)
 
 
