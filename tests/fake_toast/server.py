@@ -129,6 +129,10 @@ class Request:
     body: bytes
     client_ip: str
     match: dict[str, str] = field(default_factory=dict)
+    # The how-manieth request this is of its location to its path (and business date, for
+    # the cash days a client asks in parallel), since the server started or `live()` was last
+    # called: a schedule keyed on it replays the same however the client's threads interleave.
+    ordinal: int = 0
 
     @property
     def restaurant(self) -> str | None:
@@ -341,6 +345,9 @@ class FakeToast:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self._edits_while_paging = 0
         self._after: list[tuple[Callable[[Request, Response], bool], Callable[[], None]]] = []
+        self._ordinals: Counter[tuple[str, str, str]] = Counter()
+        self._live_before: Callable[[Request], Fault | None] | None = None
+        self._live_after: Callable[[Request, Response], None] | None = None
         self._served_pages: dict[tuple[str, str, str, int], list[str]] = {}
         self._config_versions: dict[tuple[str, str], int] = {}
         self._logins = 0
@@ -458,7 +465,23 @@ class FakeToast:
         with self._lock:
             self._after.append((condition, change))
 
+    def live(
+        self,
+        before: Callable[[Request], Fault | None] | None = None,
+        after: Callable[[Request, Response], None] | None = None,
+    ) -> None:
+        """Be live at every request, as a seeded schedule says (tests/resilience/random_live.py):
+        `before(request)` may return a Fault to serve instead of the answer (a refusal);
+        `after(request, response)` may change the world before the client has the answer (Toast's
+        data changes between a sync's requests). Requests count their `ordinal` from 1 again.
+        Calling it with no arguments ends the schedule."""
+        with self._lock:
+            self._ordinals.clear()
+            self._live_before, self._live_after = before, after
+
     def _changes_after(self, request: Request, response: Response) -> None:
+        if self._live_after is not None:
+            self._live_after(request, response)
         # A condition may ask the server (e.g. `requests_to`), so it runs outside the lock;
         # an entry is taken under it, so each change runs once.
         with self._lock:
@@ -527,8 +550,15 @@ class FakeToast:
             authorization=request.headers.get("Authorization"),
             time=time.monotonic(),
         )
+        ordinal_key = (
+            request.restaurant or "",
+            request.path,
+            request.params.get("businessDate", ""),
+        )
         with self._lock:
             self.requests.append(record)
+            self._ordinals[ordinal_key] += 1
+            request.ordinal = self._ordinals[ordinal_key]
         try:
             response = self._respond(request)
             record.status = "dropped" if response.drop else response.status
@@ -572,6 +602,8 @@ class FakeToast:
             response.headers["Retry-After"] = str(decision.retry_after_seconds)
             return response
         fault = self._take_fault(request)
+        if fault is None and self._live_before is not None:
+            fault = self._live_before(request)
         if fault is not None and fault.revoke_tokens:
             self._tokens.expire_all()
         if fault is not None:
