@@ -93,6 +93,8 @@ _HEAVY_FILES = (  # the seven costliest of 2026-12-05 (each 160-680 s of a 4,971
     "resilience/test_faults.py",
     "replay/test_core_sync.py",
     "replay/test_schedule.py",
+    "resilience/test_random_live.py",
+    "resilience/test_absent.py",
 )
 
 

@@ -51,9 +51,9 @@ def test_given_endpoints_a_location_does_not_use_then_they_are_asked_daily_and_n
     for cash in (entries, deposits):  # the first days in flight at once, then none that day
         assert 1 <= cash[0] <= SIDE_REQUESTS and cash[1] == 0 and cash[2] >= 1
     assert owed[:2] == [[], []]  # a 404 owes nothing
-    assert {path: absence["asked"] for path, absence in absent.items()} == {
-        path: "2026-11-20T12:00:00.000+0000" for path in (DEPOSITS, ENTRIES, TIPS)
-    }
+    assert {path: absence["asked"] for path, absence in absent.items()} == dict.fromkeys(
+        (DEPOSITS, ENTRIES, TIPS), "2026-11-20T12:00:00.000+0000"
+    )
     assert "until" not in absent[TIPS]  # not windowed: nothing to owe when it answers
     assert absent[TIPS]["since"] == "2026-11-20T12:00:00.000+0000"
     assert absent[ENTRIES]["since"] < "2026-10-21"  # reaches back to the first day not read
