@@ -19,6 +19,7 @@ IN_ELEVEN_DAYS = "a3000000-0001-4000-8000-000000000012"  # 2026-12-01, removed i
 OPEN_ENDED = "a3000000-0001-4000-8000-000000000013"  # 2026-11-25, no outDate: never served
 PAST = "a3000000-0001-4000-8000-000000000008"  # 2026-11-05, inside the re-read past
 FUTURE = {IN_TWO_DAYS, NEXT_WEEK, IN_ELEVEN_DAYS}
+RECENT = "2026-11-10T00:00:00.000Z"  # the lookup tests need the schedule, not 80 days of history
 
 
 def utc(text: str) -> datetime:
@@ -155,7 +156,7 @@ def test_given_the_shift_lookup_refused_then_the_shift_is_owed_by_id_and_given_u
     sync (once, not also found missing again), deleted once Toast answers, and given up with an
     ERROR naming it after _DEBT_GIVE_UP_* like other refused work, instead of being asked
     every sync until the schedule forgets it and it stays live for good."""
-    configuration = make_configuration(toast, restaurantGuids=R1)
+    configuration = make_configuration(toast, restaurantGuids=R1, initialSyncStart=RECENT)
     project.sync(configuration)
     shifts = toast.world.labor[R1]["shifts"]
     shifts[:] = [s for s in shifts if s["guid"] != IN_ELEVEN_DAYS]
@@ -190,7 +191,7 @@ def test_given_the_shift_lookup_refused_then_the_shift_is_owed_by_id_and_given_u
 def test_given_the_shift_lookup_refused_once_then_the_shift_is_deleted_at_the_next_sync(
     project: Project, toast: FakeToast, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    configuration = make_configuration(toast, restaurantGuids=R1)
+    configuration = make_configuration(toast, restaurantGuids=R1, initialSyncStart=RECENT)
     project.sync(configuration)
     shifts = toast.world.labor[R1]["shifts"]
     shifts[:] = [s for s in shifts if s["guid"] != IN_ELEVEN_DAYS]

@@ -22,6 +22,9 @@ from tests.resilience.live import (
     serve,
 )
 
+# Ten days of history: what the refusal tests need, at an eighth of the recorded world's cost.
+RECENT = "2026-11-10T00:00:00.000Z"
+
 
 def test_given_a_location_that_refuses_everything_then_its_cursor_and_row_stay_until_access(
     tmp_path, clock: Clock, capfd: pytest.CaptureFixture[str]
@@ -31,7 +34,7 @@ def test_given_a_location_that_refuses_everything_then_its_cursor_and_row_stay_u
     project = Project(tmp_path / "live")
     with serve(world, clock) as server:
         world.refused.add(R3)
-        first = project.sync(make_configuration(server))
+        first = project.sync(make_configuration(server, initialSyncStart=RECENT))
         refused_log = [line for line in capfd.readouterr().out.splitlines() if R3 in line]
         assert set(first.state["restaurants"][R3]) == {"lastListed"}  # listed: no cursor
         assert R3 not in first.warehouse.ids("restaurant")
@@ -41,13 +44,13 @@ def test_given_a_location_that_refuses_everything_then_its_cursor_and_row_stay_u
 
         world.refused.discard(R3)  # access granted
         clock.advance(hours=6)
-        second = project.sync(make_configuration(server))
+        second = project.sync(make_configuration(server, initialSyncStart=RECENT))
         restaurant_row = second.warehouse.row("restaurant", R3)
         cursor = second.state["restaurants"][R3]["cursor"]
 
         world.refused.add(R3)  # and withdrawn again
         clock.advance(hours=6)
-        third = project.sync(make_configuration(server))
+        third = project.sync(make_configuration(server, initialSyncStart=RECENT))
 
     assert len([line for line in refused_log if "refused" in line]) == 1  # once per sync
     assert third.state["restaurants"][R3]["cursor"] == cursor
@@ -57,7 +60,9 @@ def test_given_a_location_that_refuses_everything_then_its_cursor_and_row_stay_u
     }
     assert kept["time_zone"] == "America/Chicago"
     world.refused.discard(R3)
-    assert_equal_to_a_clean_sync(second.warehouse, world, clock, Project(tmp_path / "clean"))
+    assert_equal_to_a_clean_sync(
+        second.warehouse, world, clock, Project(tmp_path / "clean"), initialSyncStart=RECENT
+    )
 
 
 def test_given_a_config_object_created_between_the_two_listings_then_it_is_never_deleted(
