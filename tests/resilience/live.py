@@ -8,7 +8,13 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from tests.conftest import Project, Warehouse, make_configuration, toast_server
+from tests.conftest import (
+    Project,
+    Warehouse,
+    columns_by_table,
+    make_configuration,
+    toast_server,
+)
 from tests.fake_toast import R3, FakeToast, World
 from tests.fake_toast.builders import bulk_orders
 
@@ -46,12 +52,7 @@ def rows(warehouse: Warehouse, deleted: bool = False) -> dict[str, set[tuple]]:
     connection for all tables: a connection per query cost a live test's comparison ~10 s."""
     found: dict[str, set[tuple]] = {}
     with duckdb.connect(str(warehouse.path), read_only=True) as db:
-        columns_of: dict[str, list[str]] = {}
-        for table, column in db.execute(
-            "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = 'tester'"
-        ).fetchall():
-            columns_of.setdefault(table, []).append(column)
+        columns_of = columns_by_table(db)
         for table in sorted(columns_of):
             if "_fivetran_deleted" not in columns_of[table]:  # declared, never written
                 found[table] = set()
