@@ -3000,6 +3000,21 @@ class Debt:
         """This debt (or the part [start, end) of its range) refused once more."""
         return replace(self, attempts=self.attempts + 1, last_error=error, start=start, end=end)
 
+    def owed_after_retry(self, part: Debt) -> list[Debt]:
+        """What `part`, owed when this windowed debt was asked again, leaves owed: the piece
+        inside this debt's range failed again (it keeps this debt's age); a piece outside it,
+        such as the range an endpoint was absent for (Asking._back) or a cash business day
+        reaching past the range, is new work and keeps its own age."""
+        pieces = []
+        inside = (max(part.start, self.start), min(part.end, self.end))
+        if inside[0] < inside[1]:
+            pieces.append(self.failed_again(part.last_error, *inside))
+        if part.start < self.start:
+            pieces.append(replace(part, end=min(part.end, self.start)))
+        if part.end > self.end:
+            pieces.append(replace(part, start=max(part.start, self.end)))
+        return pieces
+
     def given_up(self, now: datetime) -> bool:
         """Failed on enough syncs over enough days (_DEBT_GIVE_UP_*) to stop asking."""
         old = now - self.first_failure >= timedelta(days=_DEBT_GIVE_UP_DAYS)
@@ -3837,7 +3852,7 @@ class RestaurantSync:
             endpoint = _ENDPOINTS_BY_PATH[debt.endpoint]
             for window in plan_windows(debt.start, debt.end):
                 for part in self.fetch(window, (endpoint,)):
-                    owed.append(debt.failed_again(part.last_error, part.start, part.end))
+                    owed.extend(debt.owed_after_retry(part))
         if shifts_from is not None:
             reread = Window(shifts_from - timedelta(days=_SHIFT_REREAD_DAYS), shifts_from)
             owed.extend(self.fetch(reread, (_SHIFTS,)))

@@ -79,6 +79,27 @@ def test_a_range_refused_days_later_keeps_its_own_age_and_is_not_given_up_with_t
     assert [d.given_up(day7) for d in merged] == [True, False]
 
 
+def test_what_a_retried_debt_still_owes_outside_its_range_keeps_its_own_age() -> None:
+    """A debt of days 0-10, first refused on day 0, is asked again on day 6. Its endpoint had
+    been absent (404) from day -2 to day 12 and answers again, so that whole range is owed anew
+    (Asking._back), as is a part refused today. Only the piece inside the debt's range is a
+    failure of the debt (its age, one more attempt); the rest is new work, first owed today,
+    and is not given up with the old debt."""
+    old = debt(0, 10, attempts=3)
+    day6 = T0 + timedelta(days=6)
+    back = debt(-2, 12, first_failure=day6, last_error="absent (404) meanwhile")
+    refused = debt(4, 5, first_failure=day6, last_error="HTTP 403 again")
+    owed = c.merge_debts([*old.owed_after_retry(back), *old.owed_after_retry(refused)])
+    assert [(d.start, d.end, d.first_failure, d.attempts) for d in owed] == [
+        (T0 - timedelta(days=2), T0, day6, 1),
+        (T0, T0 + timedelta(days=10), T0, 4),
+        (T0 + timedelta(days=10), T0 + timedelta(days=12), day6, 1),
+    ]
+    assert [d.last_error for d in owed] == ["absent (404) meanwhile"] * 3
+    # a day later, only the debt's own range has failed long and often enough to be given up
+    assert [d.given_up(T0 + timedelta(days=7)) for d in owed] == [False, True, False]
+
+
 def test_an_endpoint_refused_at_every_hourly_sync_owes_one_part_per_day() -> None:
     """State stays bounded: a week of hourly refusals (each sync's new range touching the last)
     is one part per day of first failure, not one per sync."""
