@@ -3980,11 +3980,11 @@ _RECORD_HEAD = struct.Struct(">IBBI")
 _HEADER_LENGTH = struct.Struct(">I")
 # A ledger packed in format 2 (state version 2) starts with this; format 1 was bare base64.
 _LEDGER_FORMAT_2 = "2:"
-# Huffman coding only, no search for repeats: a record is mostly random 16-byte GUIDs, which
-# repeat nowhere, so the search costs time for little. One busy location's ledger: 0.4 ms and
-# 81 KB, against 1.1-2.1 ms and 76 KB at level 1 with the search (tests/bench/checkpoint.py).
-# Any zlib reader reads it: the format is the same.
-_LEDGER_ZLIB_STRATEGY = zlib.Z_HUFFMAN_ONLY
+# zlib level 0: stored, not compressed (any zlib reader reads it, and its checksum still finds
+# a damaged ledger). A record is mostly random 16-byte GUIDs, which compress by about 6 %
+# (Huffman coding only: one busy location's ledger 81 KB, stored 86 KB), while compressing was
+# half of a checkpoint's own cost at 100 busy locations (tests/bench/RESULTS.md).
+_LEDGER_ZLIB_LEVEL = 0
 # What reading a ledger from state can raise when the state is damaged or from another format.
 _UNREADABLE = (
     ValueError,
@@ -4133,6 +4133,9 @@ class Ledger:
         are dropped."""
         self._now = int(now.timestamp())
         self._horizon = int((now - timedelta(days=reach_days)).timestamp())
+        for restaurant, book in self._loaded.items():  # books read before: the new reach
+            if self._forget_old(book):
+                self._changed.add(restaurant)
         for restaurant in pruned:
             self._packed.pop(restaurant, None)
             self._loaded.pop(restaurant, None)
@@ -4194,15 +4197,17 @@ class Ledger:
         if not live or now.modified < self._horizon:
             book.forget(name)
             self._changed.add(restaurant)
+        elif book.parents[name].record is None:
+            # encoded as it is emitted, not at the next checkpoint: a checkpoint then only
+            # compresses the ledgers that changed, however many parents came since the last
+            book.parents[name].record = self._record(name, book.parents[name])
         return {self._unpack_key(key) for key in vanished}, {packed[key] for key in owned}
 
     def to_state(self) -> dict[str, str]:
         """Packed ledgers for state: changed ones packed again, without parents modified
         before the reach."""
-        for restaurant in self._changed:
-            book = self._loaded[restaurant]
-            self._forget_old(book)
-            self._packed[restaurant] = self._pack(book)
+        for restaurant in self._changed:  # old parents are forgotten as they are read or seen
+            self._packed[restaurant] = self._pack(self._loaded[restaurant])
         self._changed.clear()
         for restaurant in set(self._loaded) - self._used:
             del self._loaded[restaurant]
@@ -4298,12 +4303,9 @@ class Ledger:
         }
         text = json.dumps(header, separators=(",", ":")).encode()
         document = b"".join([_HEADER_LENGTH.pack(len(text)), text, *records])
-        compressor = zlib.compressobj(1, zlib.DEFLATED, 15, 9, _LEDGER_ZLIB_STRATEGY)
         self.work.update(ledgers=1, bytes=len(document))
-        return (
-            _LEDGER_FORMAT_2
-            + base64.b64encode(compressor.compress(document) + compressor.flush()).decode()
-        )
+        stored = zlib.compress(document, _LEDGER_ZLIB_LEVEL)
+        return _LEDGER_FORMAT_2 + base64.b64encode(stored).decode()
 
     def _record(self, name: str, parent: _Parent) -> bytes:
         kind, guid = name.split("/", 1)
