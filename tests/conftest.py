@@ -60,6 +60,7 @@ from fivetran_connector_sdk import Logging  # noqa: E402
 from fivetran_connector_sdk_cli import connector as sdk_cli_connector  # noqa: E402
 from fivetran_connector_sdk_cli import core_adapter  # noqa: E402
 from fivetran_connector_sdk_cli.memory_tracker import DebugMemoryTracker  # noqa: E402
+from xdist.scheduler import LoadFileScheduling  # noqa: E402
 
 import connector  # noqa: E402
 from tests.fake_toast import FakeToast, World  # noqa: E402
@@ -96,6 +97,26 @@ _HEAVY_FILES = (  # the seven costliest of 2026-12-05 (each 160-680 s of a 4,971
     "resilience/test_random_live.py",
     "resilience/test_absent.py",
 )
+
+
+# Tests whose cases each make their own unit of work on several processes, though a file's tests
+# otherwise stay on one (`--dist loadfile`): the slow tier's randomized seeds, independent syncs
+# of ~15 s each, would take one process the whole tier's time.
+_SPREAD_TESTS = ("tests/resilience/test_random_live.py::test_random_live_syncs_many[",)
+
+
+class _FilesWithSeedsSpread(LoadFileScheduling):
+    """`--dist loadfile`, except that each case of `_SPREAD_TESTS` is a unit of its own."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        if nodeid.startswith(_SPREAD_TESTS):
+            return nodeid
+        return super()._split_scope(nodeid)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadFileScheduling | None:
+    """xdist's scheduler for `--dist loadfile` (tests/run.sh): `_FilesWithSeedsSpread`."""
+    return _FilesWithSeedsSpread(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
 def pytest_configure(config: pytest.Config) -> None:
