@@ -1,8 +1,10 @@
 -- toast_cash_drawer: cash drawer activity. row_type DRAWER: one row per restaurant, business date
 -- and cash drawer: its cash entries (entries: how many, NO_SALE opens included), cash moved by
 -- kind (positive in, negative out; an UNDO_PAY_OUT adds back the pay-out it undoes), the live
--- cash payments taken into it (amount and tip on the day paid, less refunds on the day refunded)
--- and the drop (collected, from CASH_COLLECTED). over_short = collected less what the drawer
+-- cash payments taken into it (amount on the day paid, less its refund on the day refunded; a
+-- cash tip is not counted: the server keeps it and declares it at clock-out, time entries'
+-- declaredCashTips, and a drawer pays out only non-cash tips, TIP_OUT, per Toast's cash
+-- management guide) and the drop (collected, from CASH_COLLECTED). over_short = collected less what the drawer
 -- should hold (cash_in + cash_payments + pay_outs + tip_outs + other_entries): negative is
 -- short; null while the drawer was not collected that day. Close-out counts (CLOSE_OUT_*) record
 -- a count, not a movement: counted in entries only. row_type DEPOSIT: one row per restaurant and
@@ -26,13 +28,11 @@ WITH entries AS (
     GROUP BY restaurant_id, business_date, cash_drawer_id
 ),
 cash_moves AS (
-    SELECT restaurant_id, paid_business_date AS business_date, cash_drawer_id,
-        amount + tip_amount AS cash
+    SELECT restaurant_id, paid_business_date AS business_date, cash_drawer_id, amount AS cash
     FROM toast_payments
     WHERE tender = 'CASH' AND NOT voided
     UNION ALL
-    SELECT restaurant_id, refund_business_date, cash_drawer_id,
-        -(refund_amount + refund_tip_amount)
+    SELECT restaurant_id, refund_business_date, cash_drawer_id, -refund_amount
     FROM toast_payments
     WHERE tender = 'CASH' AND NOT voided AND refund_business_date IS NOT NULL
 ),

@@ -433,8 +433,8 @@ CASH_COLUMNS = {"CASH_IN": 0, "PAY_OUT": 2, "UNDO_PAY_OUT": 2, "TIP_OUT": 3}
 
 def cash_drawer(served: Served) -> Rows:
     """Per drawer and business date: entries, cash moved by kind (cash payments on the day paid,
-    their refunds on the day refunded), the drop, and over/short = the drop less what the drawer
-    should hold; per restaurant-day, the deposits against the day's drops."""
+    their refunds on the day refunded, tips left out), the drop, and over/short = the drop less
+    what the drawer should hold; per restaurant-day, the deposits against the day's drops."""
     drawers: dict[tuple[str, int, str | None], list[float]] = defaultdict(lambda: [0.0] * 8)
     for restaurant in served.restaurants():
         for business_date, entry in served.cash(restaurant, "entries"):
@@ -449,13 +449,11 @@ def cash_drawer(served: Served) -> Rows:
         if payment["type"] == "CASH" and not is_voided_payment(payment):
             drawer = guid(payment.get("cashDrawer"))
             day = drawers[restaurant, payment["paidBusinessDate"], drawer]
-            day[1] += payment["amount"] + (payment.get("tipAmount") or 0.0)
+            day[1] += payment["amount"]  # a cash tip stays with the server (the model says why)
             refund = payment.get("refund") or {}
             if refund.get("refundBusinessDate"):
                 day = drawers[restaurant, refund["refundBusinessDate"], drawer]
-                day[1] -= (refund.get("refundAmount") or 0.0) + (
-                    refund.get("tipRefundAmount") or 0.0
-                )
+                day[1] -= refund.get("refundAmount") or 0.0
     rows: Rows = {}
     collected: dict[tuple[str, int], float] = defaultdict(float)
     for (restaurant, business_date, drawer), day in drawers.items():

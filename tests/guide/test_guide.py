@@ -26,8 +26,9 @@ import pytest
 
 from tests.conftest import Project, make_configuration, toast_server, virtual_time
 from tests.fake_toast import World
+from tests.fake_toast import builders as b
 from tests.fake_toast.generate import GeneratedWorld
-from tests.fake_toast.world import parse_ts
+from tests.fake_toast.world import format_ts, parse_ts
 
 GUIDE = Path(__file__).parents[2] / "analytics" / "ANALYST_GUIDE.md"
 Row = tuple[Any, ...]
@@ -222,9 +223,13 @@ def expected_cash_drawer_reconciliation(world: World) -> list[Row]:
                 else:
                     totals[column.get(entry["type"], 4)] += entry["amount"]
     for restaurant, payment in live_payments(world):
-        if payment["type"] == "CASH":
-            key = (restaurant, payment["paidBusinessDate"], payment["cashDrawer"]["guid"])
-            drawers[key][1] += payment["amount"]
+        if payment["type"] == "CASH":  # the amount, less its refund; tips stay with the server
+            drawer = payment["cashDrawer"]["guid"]
+            drawers[restaurant, payment["paidBusinessDate"], drawer][1] += payment["amount"]
+            refund = payment.get("refund") or {}
+            if refund.get("refundBusinessDate"):
+                key = (restaurant, refund["refundBusinessDate"], drawer)
+                drawers[key][1] -= refund.get("refundAmount") or 0.0
     return sorted((*key, *values, sum(values[:5]) - values[5]) for key, values in drawers.items())
 
 
@@ -278,16 +283,41 @@ DESCENDANTS = [
 ]
 
 
+# A cash payment of the recorded world (R3's, $5.00 tip) refunded in part two days after it was
+# paid: the refund leaves its drawer on its own business date (cash_drawer_reconciliation).
+REFUNDED_CASH = "9a000002-0003-4000-8000-000000000001"
+
+
+def guide_world() -> World:
+    """The recorded world, with REFUNDED_CASH refunded ($4.25 and the $5.00 tip)."""
+    world = World.load()
+    for orders in world.orders.values():
+        for order in orders:
+            for check in order["checks"]:
+                for payment in check["payments"]:
+                    if payment["guid"] == REFUNDED_CASH:
+                        refunded = parse_ts(payment["paidDate"]) + timedelta(days=2)
+                        payment["refundStatus"] = "PARTIAL"
+                        payment["refund"] = b.make_refund(
+                            "4e000002-0003-4000-8000-000000000001",
+                            amount=4.25,
+                            tip=5.0,
+                            refunded=format_ts(refunded),
+                        )
+                        return world
+    raise AssertionError(f"no payment {REFUNDED_CASH} in the recorded world")
+
+
 @pytest.fixture(scope="module")
 def world() -> World:
-    return World.load()
+    return guide_world()
 
 
 @pytest.fixture(scope="module")
 def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The synced warehouse as it is today, and a copy with deletes propagated to children."""
     root = tmp_path_factory.mktemp("guide")
-    with toast_server(world=World.load()) as server, virtual_time():
+    with toast_server(world=guide_world()) as server, virtual_time():
         synced = Project(root / "project").sync(make_configuration(server))
     propagated = root / "propagated.db"
     shutil.copy(synced.warehouse.path, propagated)
@@ -503,9 +533,9 @@ def test_recorded_labor_and_cash_keep_their_arithmetic(world: World) -> None:
             if not entry.get("outDate"):
                 continue
             worked = parse_ts(entry["outDate"]) - parse_ts(entry["inDate"])
-            for b in entry.get("breaks") or []:
-                if not b["paid"] and not b["missed"]:
-                    worked -= parse_ts(b["outDate"]) - parse_ts(b["inDate"])
+            for pause in entry.get("breaks") or []:
+                if not pause["paid"] and not pause["missed"]:
+                    worked -= parse_ts(pause["outDate"]) - parse_ts(pause["inDate"])
             hours = entry["regularHours"] + entry["overtimeHours"]
             if abs(hours - worked.total_seconds() / 3600) > 0.01:
                 problems.append(f"{restaurant} time entry {entry['guid']}: hours != worked")
