@@ -1309,11 +1309,15 @@ class Endpoint:
             per sync when its metadata says it changed), "orders" (page/pageSize by modified
             range), "time_entries" (modified range), "shifts" (inDate range, overlapping),
             "cash" (one request per business date).
+        may_be_unused: a 404 says the location does not use it (tip withholding, menus, cash):
+            remembered as an absence and asked again daily (Asking). False: a 404 is a refusal
+            like any other, owed and asked again at the next sync (every location has orders).
     """
 
     path: str
     table: Table
     walk: str
+    may_be_unused: bool = True
 
 
 # The order of the registry is the order of the sync for each restaurant.
@@ -1325,7 +1329,8 @@ ONCE_PER_SYNC: tuple[Endpoint, ...] = (
     Endpoint("/menus/v2/menus", PUBLISHED_MENU, "menus"),  # limit: _MENUS_LIMIT
 )
 PER_WINDOW: tuple[Endpoint, ...] = (
-    Endpoint("/orders/v2/ordersBulk", ORDERS, "orders"),  # limit: Settings.orders_bulk_limit
+    # ordersBulk's rate limit is Settings.orders_bulk_limit; every location has orders
+    Endpoint("/orders/v2/ordersBulk", ORDERS, "orders", may_be_unused=False),
     Endpoint("/labor/v1/timeEntries", TIME_ENTRY, "time_entries"),
     Endpoint("/labor/v1/shifts", SHIFT, "shifts"),
     Endpoint("/cashmgmt/v1/entries", CASH_ENTRY, "cash"),
@@ -3345,7 +3350,7 @@ class Asking:
         where: datetime | None,
         part: Part,
     ) -> list[Debt]:
-        if isinstance(reason, ToastNotFound):
+        if isinstance(reason, ToastNotFound) and endpoint.may_be_unused:
             self._found_absent(endpoint, reason, part)
             return []
         text = self.refused(endpoint, reason) if isinstance(reason, ToastSkip) else str(reason)

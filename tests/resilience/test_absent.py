@@ -8,12 +8,13 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Project, make_configuration
-from tests.fake_toast import R1, World
+from tests.fake_toast import R1, Fault, World
 from tests.resilience.live import Clock, assert_equal_to_a_clean_sync, debts, serve
 
 TIPS = "/config/v2/tipWithholding"
 ENTRIES = "/cashmgmt/v1/entries"
 DEPOSITS = "/cashmgmt/v1/deposits"
+ORDERS = "/orders/v2/ordersBulk"
 SIDE_REQUESTS = 3  # connector._SIDE_REQUESTS_PER_RESTAURANT: cash days in flight at once
 # A month of R1's history: two of its recorded cash days (2026-10-22, 2026-11-06) at a month's
 # cost of per-day cash requests.
@@ -75,4 +76,31 @@ def test_given_endpoints_a_location_does_not_use_then_they_are_asked_daily_and_n
         Project(tmp_path / "clean"),
         restaurantGuids=R1,
         initialSyncStart=START,
+    )
+
+
+def test_given_ordersbulk_answers_404_once_then_it_is_owed_and_read_at_the_next_sync(
+    tmp_path, clock: Clock
+) -> None:
+    """Every location has orders: a 404 on ordersBulk is a refusal like any other (owed, asked
+    again at the next sync an hour later), not a location that does not use orders (which
+    would be asked again only a day later)."""
+    world = World.load()
+    project = Project(tmp_path / "live")
+    settings = {"restaurantGuids": R1, "initialSyncStart": START}
+    with serve(world, clock) as server:
+        server.script("GET", r"^/orders/v2/ordersBulk$", Fault(status=404, restaurant=R1))
+        project.sync(make_configuration(server, **settings))
+        first = project.state()["restaurants"][R1]
+        clock.advance(hours=1)
+        server.requests.clear()
+        last = project.sync(make_configuration(server, **settings))
+        asked = _asked(server, ORDERS)
+    assert [d["endpoint"] for d in first.get("debts", [])] == [ORDERS]
+    assert ORDERS not in first.get("absent", {})
+    assert asked >= 1  # asked again an hour later, not a day
+    assert debts(project, R1) == []
+    assert ORDERS not in last.state["restaurants"][R1].get("absent", {})
+    assert_equal_to_a_clean_sync(
+        last.warehouse, world, clock, Project(tmp_path / "clean"), **settings
     )
