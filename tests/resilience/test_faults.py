@@ -260,17 +260,23 @@ def test_given_the_proactive_limiter_then_no_location_exceeds_toasts_limits(
     assert len(orders_by_location[R1]) >= 6  # the paging did stress the ordersBulk limit
 
 
+SPACING_START = "2026-11-19T00:00:00.000Z"
+
+
 def test_given_an_orders_bulk_spacing_then_order_pages_are_that_far_apart_and_all_land(
     tmp_path, world: World
 ) -> None:
-    world.add_orders(R1, bulk_orders(450, "2026-11-01T00:00:00.000+0000", step_seconds=60))
+    # 300 orders over the last 25 hours: a day and a half of sync, read in about ten requests
+    # (slices of under 100 orders), each spaced 1.1 s in real time (a longer history only adds
+    # requests to wait for).
+    world.add_orders(R1, bulk_orders(300, "2026-11-19T10:00:00.000+0000", step_seconds=300))
     warehouses, times = [], []
     with toast_server(world=world, enforce_rate_limits=True) as server:
         for spacing in ("0", "1.0"):
             configuration = make_configuration(
                 server,
                 restaurantGuids=R1,
-                initialSyncStart="2026-10-27T00:00:00.000Z",
+                initialSyncStart=SPACING_START,
                 ordersBulkSpacingSeconds=spacing,
             )
             server.requests.clear()
@@ -278,10 +284,10 @@ def test_given_an_orders_bulk_spacing_then_order_pages_are_that_far_apart_and_al
             warehouses.append(project.sync(configuration).warehouse.snapshot())
             times.append([r.time for r in server.requests if r.path == "/orders/v2/ordersBulk"])
     assert warehouses[0] == warehouses[1]  # the same rows, only slower
-    start = datetime(2026, 10, 27, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 19, tzinfo=timezone.utc)
     all_orders = oracle.expected_warehouse(world, start, FIXED_NOW, restaurants=[R1])
     oracle.assert_warehouse_matches(project.warehouse, all_orders)
-    assert len(times[1]) >= 5  # 450 orders: at least five pages
+    assert len(times[1]) >= 5  # 300 orders in slices of under 100: at least five requests
     gaps = [later - earlier for earlier, later in itertools.pairwise(sorted(times[1]))]
     # Real time, seen by the server (the fake's rate-limit headers follow real time, so the
     # unspaced run cannot be judged in virtual time): the client admits the pages 1.1 s apart
