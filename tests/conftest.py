@@ -63,6 +63,7 @@ from fivetran_connector_sdk_cli.memory_tracker import DebugMemoryTracker  # noqa
 from xdist.scheduler import LoadFileScheduling  # noqa: E402
 
 import connector  # noqa: E402
+from tests import runner_memo  # noqa: E402
 from tests.fake_toast import FakeToast, World  # noqa: E402
 
 INITIAL_SYNC_START = "2026-09-01T00:00:00.000Z"
@@ -117,6 +118,15 @@ class _FilesWithSeedsSpread(LoadFileScheduling):
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadFileScheduling | None:
     """xdist's scheduler for `--dist loadfile` (tests/run.sh): `_FilesWithSeedsSpread`."""
     return _FilesWithSeedsSpread(config, log) if config.getvalue("dist") == "loadfile" else None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _runner_catalog_remembered() -> Iterator[None]:
+    """The SDK runner's catalog queries remembered while no table changes (tests/runner_memo.py:
+    a third of a sync's time in these tests; the rows written are the same)."""
+    with pytest.MonkeyPatch.context() as patch:
+        runner_memo.install(patch.setattr)
+        yield
 
 
 def pytest_configure(config: pytest.Config) -> None:
