@@ -14,6 +14,7 @@ drawers with deposits and a short drop).
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -296,10 +297,28 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path
         "generated": (sync(generated, Project(root / "generated")), served(generated)),
         "demo": (sync(demo, Project(root / "demo")), served(demo)),
     }
-    for path, _ in made.values():
+    for name, (path, _) in made.items():
+        if name == "traps":  # as the README says to: the command line, in its own process
+            applied = run_models("apply", str(path), "--schema", "tester")
+            assert applied.splitlines() == [f"tester.{view}" for view in models.model_sql()]
+            continue
         with duckdb.connect(str(path)) as db:
             models.apply(db, "tester")
     return made
+
+
+def run_models(*arguments: str) -> str:
+    """`python analytics/models.py ARGUMENTS` (README, Analyst models): what it printed."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "analytics" / "models.py"), *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def select(path: Path, view: str) -> oracle.Rows:
@@ -356,6 +375,12 @@ def test_every_model_renders_and_parses_in_each_warehouse_dialect(dialect: str) 
         read = {t.db for t in tree.expression.find_all(exp.Table) if t.db}
         assert read <= {"toast_schema"}, f"{dialect}: a table outside the schema in {names[-1]}"
     assert set(oracle.EXPECTED) <= set(names) == {p.stem for p in models.MODELS_DIR.glob("*.sql")}
+
+
+def test_the_command_line_prints_each_model_for_a_warehouse() -> None:
+    """`models.py render --dialect D --schema S` (README): every view, as `render` makes it."""
+    printed = run_models("render", "--dialect", "snowflake", "--schema", "my_toast_schema")
+    assert printed == ";\n\n".join(models.render("snowflake", "my_toast_schema")) + ";\n"
 
 
 def test_bigquery_gets_timestamp_diff_for_break_hours() -> None:
