@@ -26,7 +26,12 @@ from fivetran_connector_sdk_core.destination.duckdb_destination import DuckDbDes
 
 _QUESTIONS = ("columns", "primary_key")  # the catalog questions remembered
 _CATALOG_CHANGE = re.compile(r"\s*(CREATE|ALTER|DROP)\b", re.IGNORECASE)
-_STAGING = re.compile(r"\bTEMP\b|\bstage_[0-9a-f]+\b")  # fivetran_connector_sdk_core staging
+# fivetran_connector_sdk_core/destination/staging.py: CREATE TEMP TABLE stage_<hex>[_typed],
+# DROP TABLE stage_<hex>, ALTER TABLE stage_<hex>_typed RENAME TO stage_<hex>. Matched on the
+# statement's head only, so a column named "temp" in a real table's CREATE is still a change.
+_STAGING = re.compile(
+    r"\s*(CREATE\s+TEMP\s+TABLE|(DROP|ALTER)\s+TABLE\s+stage_[0-9a-f]+(_typed)?\b)"
+)
 
 Patch = Callable[[Any, str, Any], None]  # pytest's monkeypatch.setattr
 
@@ -39,7 +44,7 @@ class _Connection:
         self._changed = changed
 
     def execute(self, statement: str, *args: Any, **kwargs: Any) -> Any:
-        changes = bool(_CATALOG_CHANGE.match(statement)) and not _STAGING.search(statement)
+        changes = bool(_CATALOG_CHANGE.match(statement)) and not _STAGING.match(statement)
         if changes:
             self._changed()
         try:
