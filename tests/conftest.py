@@ -224,6 +224,13 @@ def make_configuration(server: FakeToast, **overrides: str) -> dict[str, str]:
     return configuration
 
 
+def toast_client(server: FakeToast) -> connector.ToastClient:
+    """The connector's one HTTP client, configured for the fake server, with no cached token
+    (tests that read through one reader without a sync; close it when done)."""
+    settings = connector.validate_configuration(make_configuration(server))
+    return connector.ToastClient(settings, connector.TokenCache(settings.fernet, None))
+
+
 def columns_by_table(db: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """Every table of the `tester` schema with its columns, in one query on an open connection."""
     columns_of: dict[str, list[str]] = {}

@@ -9,7 +9,7 @@ import pytest
 from fivetran_connector_sdk import Logging
 
 import connector as c
-from tests.conftest import make_configuration, toast_server
+from tests.conftest import toast_client, toast_server
 from tests.fake_toast import R3, FakeToast, Fault, World
 from tests.fake_toast.builders import bulk_orders
 
@@ -161,13 +161,8 @@ def _logging() -> None:
     Logging.LOG_LEVEL = Logging.Level.INFO  # `fivetran debug` sets it; these tests call no runner
 
 
-def _client(server: FakeToast) -> c.ToastClient:
-    settings = c.validate_configuration(make_configuration(server))
-    return c.ToastClient(settings, c.TokenCache(settings.fernet, None))
-
-
 def _pages(server: FakeToast) -> list[tuple[int, int]]:
-    client = _client(server)
+    client = toast_client(server)
     params = {"startDate": "2026-10-27T00:00:00.000+0000", "endDate": "2026-11-20T00:00:00.000Z"}
     endpoint = c.PER_WINDOW[0]
     try:

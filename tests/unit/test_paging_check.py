@@ -21,7 +21,7 @@ import pytest
 from fivetran_connector_sdk import Logging
 
 import connector as c
-from tests.conftest import FIXED_NOW, make_configuration
+from tests.conftest import FIXED_NOW, toast_client
 from tests.fake_toast import R3, World
 from tests.fake_toast.builders import bulk_orders, make_order
 from tests.fake_toast.server import FakeToast, Request
@@ -42,8 +42,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def _read_window(server: FakeToast, hours: float) -> tuple[list[c.Debt], dict[str, str]]:
     """R3's orders modified in the last `hours`, read by the connector's OrdersReader: the
     debts, and guid -> modifiedDate of the last version of every order handed over."""
-    settings = c.validate_configuration(make_configuration(server))
-    client = c.ToastClient(settings, c.TokenCache(settings.fernet, None))
+    client = toast_client(server)
     handed: dict[str, str] = {}
 
     def put(batch: Any) -> None:
