@@ -2,10 +2,11 @@
 
 How a sync runs: log in once (the token is cached in state, Fernet-encrypted), list the restaurants
 (partners API or the configured `restaurantGuids`), then for every restaurant, concurrently: its
-restaurant info, configuration, jobs and employees once per sync, then 30-day windows from the
-restaurant's own cursor (or `initialSyncStart`) to now, each window fetching orders, time entries,
-shifts and cash. Workers only fetch and transform; one thread emits rows and writes a checkpoint
-after finished windows, so a resumed sync starts at the last finished window of each restaurant.
+restaurant info, configuration, jobs and employees once per sync, then 30-day windows to now, each
+window fetching orders, labor (time entries, shifts) and cash, each stream from its own cursor (or
+`initialSyncStart`). Workers only fetch and transform; one thread emits rows and writes a
+checkpoint after finished parts of windows, so a resumed sync starts each stream of each
+restaurant where it last finished.
 
 Read top to bottom: constants, the table registry and schema(), configuration, the HTTP client,
 pure transformations, the emitter, update(). README.md describes tables, state and behaviour.
@@ -28,7 +29,7 @@ import threading  # per-location rate limiters and the token lock
 import time  # monotonic clocks for rate limiting and back-off
 import zlib  # packs the delete ledger into state
 from collections import Counter, deque  # row counts for logs; request timestamps for limiters
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence  # type hints
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence  # hints
 from concurrent.futures import Executor, ThreadPoolExecutor  # concurrent fetching
 from dataclasses import (
     dataclass,
@@ -66,7 +67,7 @@ _RESUME_OVERLAP_MINUTES = 5
 # costs nothing more than a day did.
 _SHIFT_EDGE_OVERLAP_HOURS = 7 * 24
 # Toast has no modified-date filter for shifts, so edits and deletes are only seen by re-reading:
-# every sync re-reads this many days before its restaurant's cursor.
+# every sync re-reads this many days before its restaurant's labor cursor.
 _SHIFT_REREAD_DAYS = 30
 # Shifts are the schedule: every sync also reads them this far ahead of now (configuration key
 # `scheduleHorizonDays`, 0 to 90), so next weeks' schedule lands and a shift removed from it is
@@ -1319,6 +1320,12 @@ class Endpoint:
     walk: str
     may_be_unused: bool = True
 
+    @property
+    def stream(self) -> str:
+        """The stream whose cursor a per-window endpoint moves (WINDOW_STREAMS): orders, labor
+        (time entries and shifts) or cash; a once-per-sync endpoint is its own."""
+        return _STREAM_OF_WALK.get(self.walk, self.path)
+
 
 # The order of the registry is the order of the sync for each restaurant.
 ONCE_PER_SYNC: tuple[Endpoint, ...] = (
@@ -1338,6 +1345,15 @@ PER_WINDOW: tuple[Endpoint, ...] = (
 )
 
 
+# The per-window endpoints form streams, each with its own cursor in state (`cursors`), in the
+# order a window reads them: a stream added to the connector starts at initialSyncStart while the
+# others go on from theirs, and a sync stopped inside a window re-reads only the streams it had
+# not finished there.
+_STREAM_OF_WALK = {"orders": "orders", "time_entries": "labor", "shifts": "labor", "cash": "cash"}
+WINDOW_STREAMS: dict[str, tuple[Endpoint, ...]] = {
+    stream: tuple(endpoint for endpoint in PER_WINDOW if endpoint.stream == stream)
+    for stream in dict.fromkeys(_STREAM_OF_WALK.values())
+}
 _ENDPOINTS_BY_PATH = {endpoint.path: endpoint for endpoint in (*ONCE_PER_SYNC, *PER_WINDOW)}
 _SHIFTS = _ENDPOINTS_BY_PATH["/labor/v1/shifts"]
 _MENUS_METADATA_PATH = "/menus/v2/metadata"  # `lastUpdated`: fetch the menus only when it moves
@@ -2842,6 +2858,15 @@ def plan_windows(start: datetime, now: datetime, days: int = _WINDOW_DAYS) -> li
     return windows
 
 
+def stream_part(window: Window, start: datetime) -> Window | None:
+    """A stream's part of `window` when the stream starts at `start` (its cursor less
+    _RESUME_OVERLAP_MINUTES, or initialSyncStart): None when the stream is past the window,
+    `first` when it starts inside it."""
+    if start >= window.end:
+        return None
+    return Window(max(window.start, start), window.end, first=start >= window.start)
+
+
 @dataclass
 class SliceSpan:
     """The length of the next ordersBulk slice, learnt from the answers so far (_ORDERS_SLICE_*).
@@ -3129,17 +3154,19 @@ class PartDone:
 
     This is the one way debts reach state (_finish_part): the `settled` debts, which this part
     asked again, leave it; `debts`, what Toast refused of this part, join it; merge_debts keeps
-    them. A window also moves the restaurant's cursor past its end. `absent` is kept with it, so
-    the state never has a cursor past parts skipped for an absence it does not hold."""
+    them. A stream's part of a window also moves that stream's cursor past its end. `absent` is
+    kept with it, so the state never has a cursor past parts skipped for an absence it does not
+    hold."""
 
     restaurant: str
     window: Window | None
     debts: list[Debt] = field(default_factory=list)
-    number: int = 0  # this window's place in the restaurant's sync, of `of`
+    number: int = 0  # on a window's last part: the window's place in the sync, of `of`
     of: int = 0
     settled: tuple[Debt, ...] = ()
     part: str = "window"
     absent: dict[str, dict[str, str]] | None = None  # the endpoints absent so far (Asking)
+    stream: str | None = None  # the stream whose part of a window this is (WINDOW_STREAMS)
 
 
 @dataclass
@@ -3897,36 +3924,58 @@ class RestaurantSync:
             return self.menus.read(endpoint, owed)
         return self.config.read(endpoint, read, owed)
 
-    def window(self, window: Window, resuming: bool, number: int = 0, of: int = 0) -> None:
-        """Fetch every per-window endpoint for one window (`number` of `of`), then mark the
-        window done."""
-        debts = self.fetch(window, PER_WINDOW, resuming)
-        self._done(window, debts, number=number, of=of)
+    def window(
+        self,
+        window: Window,
+        starts: Mapping[str, datetime],
+        resumed: Collection[str],
+        number: int = 0,
+        of: int = 0,
+    ) -> None:
+        """Read each stream's part of one window (`number` of `of`) from the stream's own start
+        (`starts`; `resumed`: the streams that have a cursor), and hand each part over as its
+        stream finishes it, so its cursor moves past it (PartDone)."""
+        parts = {
+            stream: (part, WINDOW_STREAMS[stream])
+            for stream, start in starts.items()
+            if (part := stream_part(window, start)) is not None
+        }
+        last = list(parts)[-1] if parts else None
+        for stream, debts in self._read_streams(parts, resumed):
+            place = {"number": number, "of": of} if stream == last else {}
+            self._done(parts[stream][0], debts, stream=stream, **place)
 
-    def fetch(
-        self, window: Window, endpoints: Iterable[Endpoint], resuming: bool = False
-    ) -> list[Debt]:
-        """Fetch `endpoints` for one window; return what Toast refused, as debts.
-
-        Cash business days are independent requests: they run on the side pool while this
-        thread reads orders and labor.
-        """
+    def fetch(self, window: Window, endpoints: Iterable[Endpoint]) -> list[Debt]:
+        """Fetch `endpoints` for one window; return what Toast refused, as debts."""
         endpoints = tuple(endpoints)
+        parts = {
+            stream: (window, tuple(e for e in endpoints if e.stream == stream))
+            for stream in dict.fromkeys(endpoint.stream for endpoint in endpoints)
+        }
+        return merge_debts(debt for _, debts in self._read_streams(parts, ()) for debt in debts)
+
+    def _read_streams(
+        self, parts: Mapping[str, tuple[Window, tuple[Endpoint, ...]]], resumed: Collection[str]
+    ) -> Iterator[tuple[str, list[Debt]]]:
+        """Read each stream's window and endpoints in `parts`; yield each stream's debts as it
+        finishes: orders and labor on this thread, then cash, whose business days are
+        independent requests run on the side pool meanwhile."""
         pending = [
             self.side_pool.submit(self.cash.read_day, endpoint, day)
+            for stream, (window, endpoints) in parts.items()
             for endpoint in endpoints
             if endpoint.walk == "cash"
-            for day in self.cash.days(endpoint, window, resuming)
+            for day in self.cash.days(endpoint, window, stream in resumed)
         ]
-        debts: list[Debt] = []
+        window = None
         try:
-            for endpoint in endpoints:
-                if endpoint.walk == "orders":
-                    debts.extend(self.orders.read(endpoint, window))
-                elif endpoint.walk != "cash":
-                    debts.extend(self.labor.read(endpoint, window))
-            for future in pending:
-                debts.extend(future.result())
+            for stream, (window, endpoints) in parts.items():
+                if stream == "cash":
+                    debts = [debt for future in pending for debt in future.result()]
+                else:
+                    reader = self.orders if stream == "orders" else self.labor
+                    debts = [debt for e in endpoints for debt in reader.read(e, window)]
+                yield stream, merge_debts(debts)
         except ToastHalt as error:
             raise ToastHalt(
                 f"{error} (window {format_timestamp(window.start)} to "
@@ -3935,7 +3984,6 @@ class RestaurantSync:
         finally:
             for future in pending:
                 future.cancel()
-        return merge_debts(debts)
 
     def finish(self, schedule: Mapping[str, datetime]) -> None:
         """The last part: the schedule settled (LaborReader.settle_schedule)."""
@@ -4576,7 +4624,7 @@ class SyncPlan:
     """What one restaurant's worker does this sync."""
 
     restaurant: Discovered
-    cursor: datetime | None  # end of the last finished window
+    cursors: Mapping[str, datetime]  # per stream (WINDOW_STREAMS): end of its last finished part
     config_since: datetime | None  # configuration changes last read (None: list it whole)
     debts: tuple[Debt, ...] = ()  # work earlier syncs were refused
     menus_updated: str | None = None  # the published menu's `lastUpdated` emitted last
@@ -4584,6 +4632,14 @@ class SyncPlan:
     config_listed: datetime | None = None  # configuration last listed in full
     given_up: tuple[Debt, ...] = ()  # debts of endpoints the connector no longer has
     absent: Mapping[str, Absence] = field(default_factory=dict)  # endpoints answering 404
+
+
+def cursors_of(restaurant_state: Mapping[str, Any]) -> dict[str, str]:
+    """A restaurant's cursors by stream. State written before each stream had its own kept one
+    `cursor` for them all: it is each stream's."""
+    if "cursor" in restaurant_state:
+        return dict.fromkeys(WINDOW_STREAMS, restaurant_state["cursor"])
+    return dict(restaurant_state.get("cursors", {}))
 
 
 def _debts_of(restaurant_state: Mapping[str, Any]) -> list[Debt]:
@@ -4621,11 +4677,16 @@ def plan_restaurant(restaurant: Discovered, state: Mapping[str, Any]) -> SyncPla
         restaurant_state = state.get("restaurants", {}).get(guid, {})
         moments = {
             key: parse_timestamp(restaurant_state[key]) if restaurant_state.get(key) else None
-            for key in ("cursor", "configSince", "configListed")
+            for key in ("configSince", "configListed")
         }
+        cursors = cursors_of(restaurant_state)
         plan = SyncPlan(
             restaurant,
-            moments["cursor"],
+            {
+                stream: parse_timestamp(cursors[stream])
+                for stream in WINDOW_STREAMS
+                if stream in cursors
+            },
             moments["configSince"],
             tuple(_debts_of(restaurant_state)),
             restaurant_state.get("menusLastUpdated"),
@@ -4666,7 +4727,12 @@ def sync_restaurant(
         log.info(f"Restaurant {guid} is deleted in Toast; its data is no longer synced.")
         return
     overlap = timedelta(minutes=_RESUME_OVERLAP_MINUTES)
-    start = plan.cursor - overlap if plan.cursor else settings.initial_sync_start
+    starts = {
+        stream: plan.cursors[stream] - overlap
+        if stream in plan.cursors
+        else settings.initial_sync_start
+        for stream in WINDOW_STREAMS
+    }
     # Each restaurant has its own pool for side requests: a shared one would fill with one
     # restaurant's requests waiting on that location's rate limit while others sit idle.
     with ThreadPoolExecutor(
@@ -4684,7 +4750,7 @@ def sync_restaurant(
             menus_updated=plan.menus_updated,
             absent=plan.absent,
         )
-        worker.retry_debts(plan.debts, shifts_from=plan.cursor, given_up=plan.given_up)
+        worker.retry_debts(plan.debts, plan.cursors.get("labor"), given_up=plan.given_up)
         owed = {d.endpoint: d for d in plan.debts if d.start is None and not d.ids}
         read = plan_config_read(
             plan.config_since,
@@ -4694,9 +4760,9 @@ def sync_restaurant(
             settings.config_listing_hours,
         )
         worker.once_per_sync(read, owed)
-        windows = plan_windows(start, now)
+        windows = plan_windows(min(starts.values()), now)
         for number, window in enumerate(windows, 1):
-            worker.window(window, plan.cursor is not None, number, len(windows))
+            worker.window(window, starts, plan.cursors.keys(), number, len(windows))
         worker.finish(plan.schedule)
 
 
@@ -4885,7 +4951,7 @@ def _finish_restaurant(outcome: _Finished, emitter: Emitter) -> None:
 
 def _finish_part(done: PartDone, emitter: Emitter) -> None:
     """Keep the debts of a part whose rows were all emitted (the one way debts reach state:
-    PartDone); past a window, advance the restaurant's cursor and checkpoint.
+    PartDone); past a stream's part of a window, advance that stream's cursor and checkpoint.
 
     The queue is FIFO and a worker queues a part's batches before its PartDone, so every row of
     the part has been emitted when this runs, and all of it that is not is a debt.
@@ -4902,10 +4968,14 @@ def _finish_part(done: PartDone, emitter: Emitter) -> None:
     if done.window is None:
         log.debug(f"Restaurant {done.restaurant}: {done.part}: {summary}")
         return
-    restaurant_state["cursor"] = format_timestamp(done.window.end)
-    emitter.windows_done += 1
+    cursors = cursors_of(restaurant_state)
+    cursors[done.stream] = format_timestamp(done.window.end)
+    restaurant_state.pop("cursor", None)  # written before each stream had its own
+    restaurant_state["cursors"] = cursors
+    if done.number:  # the window's last part
+        emitter.windows_done += 1
     log.debug(
-        f"Restaurant {done.restaurant}: window {format_timestamp(done.window.start)} to "
+        f"Restaurant {done.restaurant}: {done.stream} {format_timestamp(done.window.start)} to "
         f"{format_timestamp(done.window.end)}: {summary}"
     )
     emitter.checkpoint_if_due(window_finished=True)
@@ -4954,7 +5024,7 @@ def _report_debts(state: Mapping[str, Any]) -> None:
 
 
 def update(configuration: dict, state: dict) -> None:
-    """Sync every restaurant from its cursor (or initialSyncStart) to now, window by window."""
+    """Sync every restaurant from its cursors (or initialSyncStart) to now, window by window."""
     settings = validate_configuration(configuration)
     tokens = TokenCache(settings.fernet, state.get("token"))
     client = ToastClient(settings, tokens, sleep=SLEEP, clock=CLOCK)

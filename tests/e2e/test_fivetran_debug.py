@@ -77,7 +77,7 @@ def test_given_a_finished_sync_when_fivetran_debug_runs_again_then_it_resumes_fr
     assert second.returncode == 0, second.tail()
     assert [r for r in second.requests if r.path == LOGIN] == [], "the cached token was not used"
     cursors = {
-        guid: toast_timestamp(restaurant["cursor"])
+        guid: toast_timestamp(restaurant["cursors"]["orders"])
         for guid, restaurant in cli_runs.first_state["restaurants"].items()
     }
     orders_requests = [r for r in second.requests if r.path == ORDERS_BULK]
@@ -164,5 +164,5 @@ def test_given_a_crash_then_the_state_keeps_the_finished_windows_and_the_token_e
     cached = fernet.decrypt(state["token"].encode()).decode()
     sent = {r.authorization for r in cli_runs.crash_server.requests if r.authorization}
     assert any(token in cached for token in (a.removeprefix("Bearer ") for a in sent))
-    assert R3 not in state["restaurants"] or "cursor" not in state["restaurants"][R3]
-    assert any("cursor" in restaurant for restaurant in state["restaurants"].values())
+    assert R3 not in state["restaurants"] or "cursors" not in state["restaurants"][R3]
+    assert any("cursors" in restaurant for restaurant in state["restaurants"].values())

@@ -216,8 +216,13 @@ def test_the_sandbox_syncs_into_its_own_folder_and_leaves_the_project_files_alon
     )
     state = json.loads((folder / "files" / "state.json").read_text())
     assert len(state["restaurants"]) == 3  # the demo world's, in the sandbox's state only
-    cursors = {restaurant["cursor"][:10] for restaurant in state["restaurants"].values()}
-    assert cursors == {FIXED_NOW.date().isoformat()}  # synced on the test's clock
+    cursors = {
+        (stream, cursor[:10])
+        for restaurant in state["restaurants"].values()
+        for stream, cursor in restaurant["cursors"].items()
+    }
+    today = FIXED_NOW.date().isoformat()  # synced on the test's clock
+    assert cursors == {("orders", today), ("labor", today), ("cash", today)}
     configuration = json.loads((folder / "configuration.json").read_text())
     assert configuration["key"] == (folder / "fernet.key").read_text().strip()
 

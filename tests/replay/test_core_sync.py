@@ -236,8 +236,11 @@ def test_state_holds_cursors_and_only_an_encrypted_token(first_sync) -> None:
     state = result.state
     assert set(state["restaurants"]) == {R1, R2, R3}
     for restaurant_state in state["restaurants"].values():
-        assert connector.parse_timestamp(restaurant_state["cursor"]) > now_utc() - timedelta(
-            hours=1
+        cursors = restaurant_state["cursors"]
+        assert set(cursors) == {"orders", "labor", "cash"}
+        assert all(
+            connector.parse_timestamp(cursors[stream]) > now_utc() - timedelta(hours=1)
+            for stream in cursors
         )
     text = json.dumps(state)
     assert server.client_secret not in text
@@ -260,7 +263,7 @@ def test_given_synced_when_the_source_changes_then_the_second_sync_fetches_only_
         first = project.sync(configuration)
         before = oracle.expected_warehouse(world, START, now_utc())  # without R3
         oracle.assert_warehouse_matches(first.warehouse, before)
-        cursor = connector.parse_timestamp(first.state["restaurants"][R1]["cursor"])
+        cursor = connector.parse_timestamp(first.state["restaurants"][R1]["cursors"]["orders"])
 
         changed = toast_time(now_utc() - timedelta(seconds=1))
         modified = world.touch_order(DEEP_MODIFIER_ORDER, changed)

@@ -47,7 +47,7 @@ def test_an_unreadable_restaurant_entry_fails_that_restaurant_alone(
     after = project.state()["restaurants"]
     # Left as it was, for the user to see; the sync only notes that the restaurant was listed.
     assert after[R1] == {"debts": unreadable, "lastListed": "2026-11-20T12:00:00.000+0000"}
-    assert {guid: "cursor" in after[guid] for guid in (R2, R3)} == {R2: True, R3: True}
+    assert {guid: "cursors" in after[guid] for guid in (R2, R3)} == {R2: True, R3: True}
     assert "debts" not in after[R2]  # the renamed endpoint's debt is given up
     errors = [line for line in capfd.readouterr().out.splitlines() if '"level":"ERROR"' in line]
     assert any(RENAMED in line and "giving up" in line for line in errors)

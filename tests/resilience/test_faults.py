@@ -227,7 +227,7 @@ def test_given_a_request_that_always_fails_then_the_sync_halts_naming_it_and_kee
     for part in ("/orders/v2/ordersBulk", R1, "503", "2026-09-01T00:00:00.000+0000"):
         assert part in message
     state = project.state()
-    assert "cursor" not in state.get("restaurants", {}).get(R1, {})
+    assert "cursors" not in state.get("restaurants", {}).get(R1, {})
     assert statuses(toast, "/orders/v2/ordersBulk").count(503) == attempts
 
     resumed = project.sync(make_configuration(toast))

@@ -64,9 +64,10 @@ def _kill_after_next_checkpoint(child: subprocess.Popen[bytes], state_file: Path
 
 
 def _unfinished(state: dict[str, Any], restaurants: list[str]) -> list[str]:
-    """The restaurants whose cursor is short of the sync's end, or missing."""
-    cursors = {guid: kept.get("cursor") for guid, kept in state.get("restaurants", {}).items()}
-    return [guid for guid in restaurants if cursors.get(guid) != END]
+    """The restaurants with a stream whose cursor is short of the sync's end, or missing."""
+    ended = dict.fromkeys(connector.WINDOW_STREAMS, END)
+    cursors = {guid: kept.get("cursors") for guid, kept in state.get("restaurants", {}).items()}
+    return [guid for guid in restaurants if cursors.get(guid) != ended]
 
 
 def test_given_kills_after_checkpoints_when_restarted_then_it_resumes_to_the_clean_warehouse(
@@ -124,11 +125,11 @@ def test_given_kills_after_checkpoints_when_restarted_then_it_resumes_to_the_cle
         resumed_requests = len(server.requests) - sent_before
 
     # Killed mid-sync: a state that names some windows, not all (a cursor short of the end, or
-    # a restaurant without one), so the restart had something to resume.
+    # a restaurant without cursors), so the restart had something to resume.
     mid_sync = [
         state
         for state in states_left
-        if any(kept.get("cursor") for kept in state.get("restaurants", {}).values())
+        if any(kept.get("cursors") for kept in state.get("restaurants", {}).values())
         and _unfinished(state, restaurants)
     ]
     assert mid_sync, states_left

@@ -46,14 +46,14 @@ def test_given_a_location_that_refuses_everything_then_its_cursor_and_row_stay_u
         clock.advance(hours=6)
         second = project.sync(make_configuration(server, initialSyncStart=RECENT))
         restaurant_row = second.warehouse.row("restaurant", R3)
-        cursor = second.state["restaurants"][R3]["cursor"]
+        cursors = second.state["restaurants"][R3]["cursors"]
 
         world.refused.add(R3)  # and withdrawn again
         clock.advance(hours=6)
         third = project.sync(make_configuration(server, initialSyncStart=RECENT))
 
     assert len([line for line in refused_log if "refused" in line]) == 1  # once per sync
-    assert third.state["restaurants"][R3]["cursor"] == cursor
+    assert third.state["restaurants"][R3]["cursors"] == cursors
     kept = third.warehouse.row("restaurant", R3)
     assert {k: v for k, v in kept.items() if k != "_fivetran_synced"} == {
         k: v for k, v in restaurant_row.items() if k != "_fivetran_synced"
@@ -119,8 +119,9 @@ def test_given_one_restaurant_that_always_fails_then_the_others_finish_and_the_e
     for part in ("1 of 3 restaurant(s) failed", R1, ORDERS_PATH, "500", "2026-09-01T00:00:00"):
         assert part in message, message
     assert R2 not in message and R3 not in message
-    cursors = {guid: s.get("cursor") for guid, s in state["restaurants"].items()}
-    assert cursors[R2] == cursors[R3] == "2026-11-20T12:00:00.000+0000"
+    cursors = {guid: s.get("cursors") for guid, s in state["restaurants"].items()}
+    ended = dict.fromkeys(("orders", "labor", "cash"), "2026-11-20T12:00:00.000+0000")
+    assert cursors[R2] == cursors[R3] == ended
     assert cursors.get(R1) is None
     clean = clean_sync(world, clock, Project(tmp_path / "clean"))
     for table in ("restaurant", "orders", "payment", "time_entry", "shift", "cash_entry", "job"):

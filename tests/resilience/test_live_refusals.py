@@ -29,7 +29,10 @@ def test_given_a_403_on_one_page_then_the_window_is_owed_and_fetched_at_the_next
         first = project.sync(make_configuration(server, **overrides))
         owed = debts(project, R3)
         assert first.warehouse.count("orders") == 0  # the window's first request was refused
-        assert project.state()["restaurants"][R3]["cursor"] == "2026-11-20T12:00:00.000+0000"
+        cursors = project.state()["restaurants"][R3]["cursors"]
+        assert cursors == dict.fromkeys(
+            ("orders", "labor", "cash"), "2026-11-20T12:00:00.000+0000"
+        )
         server.requests.clear()
         clock.advance(hours=1)
         second = project.sync(make_configuration(server, **overrides))
