@@ -8,7 +8,8 @@ payment type, a salaried job, breaks, a selection removed from an order and sync
 check whose `amount` disagrees with its selections), and a generated world (voids, deletes,
 trigger and combo discounts, gratuities, refunds and voided payments at random), and the demo
 world's first days (sales, labor and cash that share days and people: labor versus sales, cash
-drawers with deposits and a short drop).
+drawers with deposits and a short drop). The generated warehouse also answers every query of
+analytics/ANALYST_GUIDE.md, against test_guide.py's expectations.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from tests.fake_toast.demo import DemoWorld
 from tests.fake_toast.generate import GeneratedWorld
 from tests.fake_toast.world import format_ts, parse_ts
 from tests.guide import model_oracle as oracle
+from tests.guide import test_guide as guide
 
 ROOT = Path(__file__).parents[2]
 sys.path.insert(0, str(ROOT / "analytics"))
@@ -362,6 +364,27 @@ def test_model_holds_what_the_json_says(view: str, world_name: str, warehouses: 
     expected = oracle.EXPECTED[view](world)
     assert len(expected) >= 2, f"{view}: the {world_name} world gives this model no rows"
     assert_rows(select(path, view), expected, view)
+
+
+@pytest.fixture(scope="module")
+def generated_guide_world(warehouses: dict) -> World:
+    """What the generated world served its sync, held whole for test_guide.py's expectations."""
+    return guide.served_world(warehouses["generated"][1])
+
+
+@pytest.mark.parametrize("name", sorted(guide.EXPECTED))
+def test_guide_query_returns_what_the_json_says_on_the_generated_world(
+    name: str, warehouses: dict, generated_guide_world: World
+) -> None:
+    """Every query of analytics/ANALYST_GUIDE.md on this module's generated warehouse, against
+    test_guide.py's expectations: here because this module syncs a generated world already (the
+    guide's own module syncs the recorded and the demo world). Its labor and cash are the
+    generator's (generate.py), not the demo's: two time zones, time entries with breaks, each
+    day a drawer's float and drop and their deposit."""
+    path, _ = warehouses["generated"]
+    expected = guide.EXPECTED[name](generated_guide_world)
+    assert len(expected) >= 2, f"{name}: the generated world gives this question few rows"
+    guide.assert_rows(guide.run(path, guide.guide_queries()[name]), expected, name)
 
 
 @pytest.mark.parametrize("dialect", models.DIALECTS)
