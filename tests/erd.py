@@ -502,7 +502,12 @@ LINE = "#37474f"  # foreign keys of the registry: solid
 LOOKUP_INK = "#d84315"  # lookup joins: dashed
 # One ink per lookup target, in the order of the targets' names, so that where lines cross, each
 # line's colour says which lane (and target) it belongs to; the same target has the same ink in
-# every picture. Dark enough for white text beside them, far apart in hue.
+# every picture. Every two inks (and each ink and LINE) differ by at least MIN_INK_DELTA_E in
+# CIE76 (the distance in CIE L*a*b*; about 2.3 is a just noticeable difference, and 20 to 25
+# tells colours apart at a glance even as thin dashes): any two lines that run side by side
+# differ clearly, whichever lanes they get. L* 30 to 65 (dark enough on white and on the
+# frames' pale fills) and some chroma (no greys beside LINE); tests/unit/test_erd.py checks.
+MIN_INK_DELTA_E = 25
 LOOKUP_INKS = (
     "#d84315",
     "#1565c0",
@@ -510,21 +515,22 @@ LOOKUP_INKS = (
     "#8e24aa",
     "#c2185b",
     "#00838f",
-    "#ef6c00",
-    "#5d4037",
-    "#283593",
     "#827717",
-    "#00695c",
-    "#ad1457",
-    "#0277bd",
-    "#558b2f",
-    "#6a1b9a",
-    "#bf360c",
-    "#455a64",
-    "#f9a825",
-    "#4527a0",
-    "#9e9d24",
-    "#ff4081",
+    "#c378b4",
+    "#b4695a",
+    "#f04bb4",
+    "#c37800",
+    "#782d4b",
+    "#69a50f",
+    "#9678f0",
+    "#693c87",
+    "#2d96d2",
+    "#783c00",
+    "#00a587",
+    "#960f1e",
+    "#1e3cb4",
+    "#ff5a69",
+    "#960069",
 )
 PK_INK = "#c62828"
 FK_INK = "#6a1b9a"
@@ -535,7 +541,12 @@ PAD = 8
 KEY_WIDTH = 38
 INDENT = 30  # a child's box sits this far right of its parent's
 GAP_Y = 16
-LANE = 10  # between two lookup lanes
+# Between two lookup lines that run side by side (lanes, and lines leaving one box). A README
+# shows the overview at most MAX_WIDTH CSS pixels wide, on GitHub's page nearer 850: some 0.9
+# pixel per unit. Lines 10 units apart (2 wide) leave 7 clear pixels between them, twice the
+# gaps between the dashes of one line (4 units), so the eye keeps to a line; at 4 units apart
+# they left under 2 pixels and ran together into bands. tests/unit/test_erd.py checks.
+LANE = 10
 MARGIN = 24
 GROUP_PAD = 14
 
@@ -586,6 +597,16 @@ def measure(box: Box, fonts: Fonts) -> None:
     box.height = HEADER_HEIGHT + len(box.rows) * ROW_HEIGHT + (4 if box.rows else 0)
 
 
+@dataclass(frozen=True)
+class Route:
+    """A dashed lookup line as drawn: (table, column, target), its corners in layout units and
+    its ink."""
+
+    record: tuple[str, ...]
+    points: tuple[tuple[float, float], ...]
+    ink: str
+
+
 class Canvas:
     """Pillow drawing in layout units (times SCALE), recording the links it draws."""
 
@@ -598,6 +619,7 @@ class Canvas:
         self.fonts = fonts
         self.drawn: dict[str, list[Any]] = {"tables": [], "ghosts": [], "links": []}
         self.inks: dict[str, str] = {}  # lookup target -> its ink (lookup_inks)
+        self.routes: list[Route] = []  # the lookup lines drawn, for tests/unit/test_erd.py
 
     @staticmethod
     def _xy(points: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -636,7 +658,7 @@ class Canvas:
             self.text((x + PAD, y + HEADER_HEIGHT / 2), box.name, self.fonts.header, dark)
         else:
             self.rectangle((x, y, right, bottom), fill="white", outline=dark, width=2)
-            self.rectangle((x, y, right, y + HEADER_HEIGHT), fill=dark)
+            self.rectangle((x, y, right, y + HEADER_HEIGHT if box.rows else bottom), fill=dark)
             self.text((x + PAD, y + HEADER_HEIGHT / 2), box.name, self.fonts.header, "white")
         for index, row in enumerate(box.rows):
             top = y + HEADER_HEIGHT + index * ROW_HEIGHT
@@ -678,6 +700,8 @@ class Canvas:
         if kind == "lookup":
             ink = self.inks.get(record[2], LOOKUP_INK) if record else LOOKUP_INK
             self.dashed(points, ink)
+            if record:
+                self.routes.append(Route(tuple(record), tuple(points), ink))
         else:
             self.draw.line(self._xy(points), fill=ink, width=2 * SCALE, joint="curve")
         x, y = points[0]
@@ -817,6 +841,70 @@ def lookup_links(boxes: Mapping[str, Box]) -> list[tuple[Box, str, str]]:
     ]
 
 
+def line_starts(
+    links: Sequence[tuple[Box, str, str]], targets: Mapping[str, Box]
+) -> list[tuple[int, float]]:
+    """Where each lookup leaves its box: its row's right end. A box that shows no rows (the
+    overview) sends one line per target, from points LANE apart down its right side (see
+    port_height), the line to the highest target first: its lookups to one target share a line."""
+    hidden = {box.name: [] for box, column, _ in links if not box.shows(column)}
+    for box, _, target in links:
+        if box.name in hidden and target not in hidden[box.name]:
+            hidden[box.name].append(target)
+    for names in hidden.values():
+        names.sort(key=lambda target: (targets[target].row_y("id"), target))
+    starts = []
+    for box, column, target in links:
+        if box.name in hidden:
+            ports = hidden[box.name]
+            offset = (ports.index(target) - (len(ports) - 1) / 2) * LANE
+            starts.append((box.right, box.y + box.height / 2 + offset))
+        else:
+            starts.append((box.right, box.row_y(column)))
+    return starts
+
+
+def port_height(box: Box) -> int:
+    """The height of a box of the overview: room for its lines to leave LANE apart."""
+    return max(box.height, LANE * len({target for _, target, _ in box.table["lookups"]}))
+
+
+def lane_order(spans: Mapping[str, tuple[Sequence[float], float]]) -> list[str]:
+    """Lookup targets in the order of their lanes, left to right, for lines that run right from
+    their starts to their target's lane and then right into the target's row (`spans`: target
+    -> (the heights its lines start at, the height of its row)). A line passes over the lanes
+    left of its own, and a row over those right of its lane; so target A goes left of target B
+    when a line to A starts within LANE of B's row (else they run side by side: a must), and
+    when A's lane spans B's row (else they cross: a wish). Among the targets free to go next:
+    the fewest wishes left out, then the lowest row."""
+
+    def beside(a: str, b: str) -> bool:
+        return any(abs(y - spans[b][1]) < LANE for y in spans[a][0])
+
+    def crossed(a: str, b: str) -> bool:
+        heights = [*spans[a][0], spans[a][1]]
+        return min(heights) <= spans[b][1] <= max(heights)
+
+    order: list[str] = []
+    left = set(spans)
+    while left:
+        free = [t for t in left if not any(beside(o, t) for o in left - {t})] or list(left)
+        best = min(free, key=lambda t: (sum(crossed(o, t) for o in left - {t}), -spans[t][1], t))
+        order.append(best)
+        left.remove(best)
+    return order
+
+
+def lanes_from(
+    x: int, links: Sequence[tuple[Box, str, str]], targets: Mapping[str, Box]
+) -> dict[str, int]:
+    """Each target's lane, LANE apart from `x` rightwards, in lane_order."""
+    spans: dict[str, tuple[list[float], float]] = {}
+    for (_, _, target), (_, y) in zip(links, line_starts(links, targets), strict=True):
+        spans.setdefault(target, ([], targets[target].row_y("id")))[0].append(y)
+    return {target: x + index * LANE for index, target in enumerate(lane_order(spans))}
+
+
 def lookup_lines(
     canvas: Canvas,
     links: Sequence[tuple[Box, str, str]],
@@ -825,19 +913,9 @@ def lookup_lines(
 ) -> None:
     """Each lookup: out of its row's right side to its target's lane, along it, into the
     target's id row: from the left when the target lies right of the lane, else from the right.
-    Lookups from a box that shows no rows (the overview) leave its header at heights of their
-    own, so that no two lines share a segment."""
-    hidden: dict[str, list[str]] = {}
-    for box, column, _ in links:
-        if not box.shows(column):
-            hidden.setdefault(box.name, []).append(column)
-    for box, column, target_name in links:
+    Where they leave: line_starts."""
+    for (box, column, target_name), start in zip(links, line_starts(links, targets), strict=True):
         target, lane = targets[target_name], lanes[target_name]
-        start = (box.right, box.row_y(column))
-        if column in hidden.get(box.name, []):
-            columns = hidden[box.name]
-            step = box.height / (len(columns) + 1)
-            start = (box.right, round(box.y + step * (columns.index(column) + 1), 1))
         end_y = target.row_y("id")
         end = (target.x, end_y) if target.x > lane else (target.right, end_y)
         canvas.link(
@@ -972,7 +1050,6 @@ def draw_part(
     bottom = place_outline(outline(members, children, extra_roots), boxes, main_left, 0)
     main_right = max(box.right for box in boxes.values()) + 10  # self loops
     targets = list(dict.fromkeys(target for _, _, target in links))
-    lanes = {name: main_right + 8 + index * LANE for index, name in enumerate(targets)}
     side_x = main_right + 8 + len(targets) * LANE + 14
     ghosts = {
         name: Box(by_name[name], ghost_rows(by_name[name]), ghost=True)
@@ -990,6 +1067,7 @@ def draw_part(
         ghost.x, ghost.y = side_x, max(first_use[name] - HEADER_HEIGHT - ROW_HEIGHT // 2, y)
         y = ghost.bottom + GAP_Y
     everything = {**boxes, **ghosts}
+    lanes = lanes_from(main_right + 8, links, everything)
     content = (
         max(box.right for box in everything.values()),
         max(bottom, *(box.bottom for box in everything.values())),
@@ -1030,7 +1108,6 @@ GROUP_TITLES = {
 }
 OVERVIEW_LEFT = ("orders", "cash", "menus")  # the groups on the left; the others under restaurant
 OVERVIEW_INDENT = 14
-OVERVIEW_LANE = 4
 
 
 @dataclass
@@ -1056,6 +1133,7 @@ def draw_overview(model: Mapping[str, Any], fonts: Fonts, inks: Mapping[str, str
     boxes = {table["name"]: Box(table, []) for table in model["tables"]}
     for box in boxes.values():
         measure(box, fonts)
+        box.height = port_height(box)
     frames = {}
     for group, title in GROUP_TITLES.items():
         shown_in = {part_of(table) for table in model["tables"] if table["group"] == group}
@@ -1108,9 +1186,9 @@ def draw_overview(model: Mapping[str, Any], fonts: Fonts, inks: Mapping[str, str
     across = [link for link in links if link[0].name in left_boxes]
     within = [link for link in links if link[0].name not in left_boxes]
     across_targets = list(dict.fromkeys(target for _, _, target in across))
+    within_targets = list(dict.fromkeys(target for _, _, target in within))
     bus_x = left_edge + 12  # restaurant_id of every group
-    gap_lanes = {n: bus_x + 8 + i * OVERVIEW_LANE for i, n in enumerate(across_targets)}
-    right_x = bus_x + 8 + len(across_targets) * OVERVIEW_LANE + 6
+    right_x = bus_x + (len(across_targets) + 1) * LANE
 
     restaurant = boxes[connector.RESTAURANT.name]
     restaurant.x, restaurant.y = right_x, 0
@@ -1120,8 +1198,9 @@ def draw_overview(model: Mapping[str, Any], fonts: Fonts, inks: Mapping[str, str
         frame = frames[group]
         if any(child in boxes for box in frame.boxes for child in children[box.name]):
             outline_frame(frame, right_x, y)
-        else:  # two columns, filled top to bottom: the first holds every target of a line from
-            # the left, the second those of lines from the right (no line passes behind a box)
+        else:  # two columns if they fit, filled top to bottom: the first holds every target
+            # of a line from the left, the second those of lines from the right (no line passes
+            # behind a box); else one column in that order
             frame.x, frame.y = right_x, y
             from_right = {target for _, _, target in within} - set(across_targets)
             ordered = sorted(
@@ -1134,6 +1213,10 @@ def draw_overview(model: Mapping[str, Any], fonts: Fonts, inks: Mapping[str, str
             per_column = max(-(-len(ordered) // 2), reached)
             columns = [ordered[:per_column], ordered[per_column:]]
             widths = [max((box.width for box in column), default=0) for column in columns]
+            lanes_width = 12 + len(within_targets) * LANE + MARGIN
+            if right_x + 2 * GROUP_PAD + sum(widths) + 12 + lanes_width > MAX_WIDTH:
+                per_column = len(ordered)
+                widths = [max(box.width for box in ordered), -12]  # and no gap after it
             top = y + header(frame, sum(widths) + 12)
             for index, box in enumerate(ordered):
                 box.width = widths[index // per_column]
@@ -1142,15 +1225,17 @@ def draw_overview(model: Mapping[str, Any], fonts: Fonts, inks: Mapping[str, str
             frame.right = max(right_x + 2 * GROUP_PAD + sum(widths) + 12, title_right(frame))
             frame.bottom = max(box.bottom for box in ordered) + GROUP_PAD
         y = frame.bottom + 20
-    within_targets = list(dict.fromkeys(target for _, _, target in within))
     ends = {box.name for box, _, _ in within} | set(within_targets)
     lanes_x = 12 + max(
         (frame.right for frame in frames.values() if ends & {box.name for box in frame.boxes}),
         default=0,
     )
-    right_lanes = {n: lanes_x + i * OVERVIEW_LANE for i, n in enumerate(within_targets)}
+    # lines from the right column end leftwards, into their target's right side: highest first
+    within_targets.sort(key=lambda target: boxes[target].row_y("id"))
+    right_lanes = {n: lanes_x + i * LANE for i, n in enumerate(within_targets)}
+    gap_lanes = lanes_from(bus_x + LANE, across, boxes)
     content = (
-        max(lanes_x + len(within_targets) * OVERVIEW_LANE, *(f.right for f in frames.values())),
+        max(lanes_x + len(within_targets) * LANE, *(f.right for f in frames.values())),
         max(frame.bottom for frame in frames.values()),
     )
     texts = (

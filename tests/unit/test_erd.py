@@ -4,7 +4,9 @@ against the registry (the columns part needs a sync: tests/e2e/test_docs.py)."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import struct
 import zlib
 from collections import Counter
@@ -282,3 +284,86 @@ def test_lookup_lines_to_different_targets_have_different_inks() -> None:
     inks = erd.lookup_inks(_model_now())
     assert len(inks) >= 20
     assert len(set(inks.values())) == len(inks), "two lookup targets share an ink"
+
+
+@pytest.fixture(scope="module")
+def routes() -> dict[str, list[erd.Route]]:
+    """The lookup lines of every picture (file name -> its routes), drawn at scale 1."""
+    model = _model_now()
+    inks = erd.lookup_inks(model)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(erd, "SCALE", 1)
+        fonts = erd.Fonts.load()
+        canvases = {erd.OUTPUT.name: erd.draw_overview(model, fonts, inks)}
+        for part in erd.PARTS:
+            canvases[part.path.name] = erd.draw_part(model, part, fonts, inks)
+    return {name: canvas.routes for name, canvas in canvases.items()}
+
+
+def _segments(route: erd.Route) -> list[tuple[str, float, float, float]]:
+    """A route's straight pieces as (direction, position across, start along, end along)."""
+    pieces = []
+    for (x0, y0), (x1, y1) in zip(route.points, route.points[1:], strict=False):
+        if x0 == x1:
+            pieces.append(("|", x0, min(y0, y1), max(y0, y1)))
+        else:
+            pieces.append(("-", y0, min(x0, x1), max(x0, x1)))
+    return pieces
+
+
+def _crowded(routes: list[erd.Route], spacing: float) -> list[tuple]:
+    """Pairs of parallel pieces of two lines that run side by side (their spans overlap) less
+    than `spacing` apart, unless they coincide on the way to one target (a shared lane)."""
+    pieces = [(route, piece) for route in routes for piece in _segments(route)]
+    found = []
+    for (route, a), (other, b) in itertools.combinations(pieces, 2):
+        if a[0] != b[0] or route is other or min(a[3], b[3]) <= max(a[2], b[2]):
+            continue
+        distance = abs(a[1] - b[1])
+        shared = distance == 0 and route.record[2] == other.record[2]
+        if distance < spacing and not shared:
+            found.append((route.record, a, other.record, b))
+    return found
+
+
+def test_lookup_lines_that_run_side_by_side_are_a_lane_apart(
+    routes: dict[str, list[erd.Route]],
+) -> None:
+    assert routes[erd.OUTPUT.name], "the overview draws no lookup line"
+    for name, drawn in routes.items():
+        crowded = _crowded(drawn, erd.LANE)
+        assert not crowded, f"{name}: {len(crowded)} pairs closer than {erd.LANE}: {crowded[:3]}"
+
+
+def _lab(ink: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of an sRGB colour `#rrggbb`."""
+    linear = []
+    for channel in (int(ink[i : i + 2], 16) / 255 for i in (1, 3, 5)):
+        linear.append(
+            channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+        )
+    red, green, blue = linear
+    xyz = (
+        (0.4124 * red + 0.3576 * green + 0.1805 * blue) / 0.95047,
+        0.2126 * red + 0.7152 * green + 0.0722 * blue,
+        (0.0193 * red + 0.1192 * green + 0.9505 * blue) / 1.08883,
+    )
+    fx, fy, fz = (t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116 for t in xyz)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def test_cie76_of_known_colours() -> None:
+    assert _lab("#ffffff") == pytest.approx((100, 0, 0), abs=0.05)
+    assert _lab("#ff0000") == pytest.approx((53.24, 80.09, 67.20), abs=0.05)
+    assert math.dist(_lab("#000000"), _lab("#ffffff")) == pytest.approx(100, abs=0.05)
+
+
+def test_lookup_inks_differ_clearly_from_each_other_and_from_the_solid_lines() -> None:
+    inks = (*erd.LOOKUP_INKS, erd.LINE)
+    close = [
+        (a, b, round(math.dist(_lab(a), _lab(b)), 1))
+        for a, b in itertools.combinations(inks, 2)
+        if math.dist(_lab(a), _lab(b)) < erd.MIN_INK_DELTA_E
+    ]
+    assert not close, f"inks closer than CIE76 {erd.MIN_INK_DELTA_E}: {close}"
+    assert len(erd.lookup_inks(_model_now())) <= len(erd.LOOKUP_INKS), "an ink is used twice"
