@@ -4,7 +4,8 @@ A schedule (`Schedule.of(seed)`) is a world of 1 to 3 restaurants whose orders a
 that some windows need several slices and some minutes hold a full page (offset paging and its
 check), a first sync from hours to ~70 days back, then disturbed syncs: between any two requests
 the fake serves, at random, an order is edited, created or deleted (after an ordersBulk request
-of its restaurant: a slice, an offset page or the check), and any one request of the streams
+of its restaurant: a slice, an offset page or the check), a shift of the schedule is moved,
+removed or added (after a shifts request of its restaurant), and any one request of the streams
 (orders, time entries, shifts and their lookups, cash, configuration, menus) is refused once
 (400, 403, 404, 500, 503). Quiet syncs follow until nothing is owed. The schedule is then judged
 against a clean first sync of the final world (`Outcome`).
@@ -25,12 +26,15 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+import connector
 from tests.conftest import FIXED_NOW, Project, make_configuration
 from tests.fake_toast import R1, R2, R3, Fault, World
 from tests.fake_toast.builders import make_order
 from tests.fake_toast.server import Request, Response
-from tests.fake_toast.world import format_ts
+from tests.fake_toast.world import format_ts, parse_ts
 from tests.resilience.live import ORDERS_PATH, Clock, rows, serve
+
+SHIFTS_PATH = "/labor/v1/shifts"
 
 REPLAY = (
     "TOAST_SEED={seed} .venv/bin/python -m pytest tests/resilience/test_random_live.py "
@@ -46,6 +50,12 @@ REFUSALS = (400, 403, 404, 500, 503)
 # deleted order (each drawn on its own). High enough that most schedules see several of each.
 REFUSE_CHANCE = 0.04
 EDIT_CHANCE, NEW_CHANCE, DELETE_CHANCE = 0.25, 0.15, 0.08
+# Per shifts request: the chance that a shift is moved, removed or added. Toast has no modified
+# filter or deleted flag for shifts, so the connector finds these changes only in the ranges it
+# re-reads: the schedule to its horizon and the days before its labor cursor (README,
+# Limitations). Changes stay inside them, a day from either edge, and after initialSyncStart.
+SHIFT_CHANCE = 0.3
+SHIFT_REACH = (timedelta(days=connector._SHIFT_REREAD_DAYS - 1), timedelta(days=13))
 # A change is stamped Toast's now less up to this many seconds: Toast's clock runs a little
 # behind ours (toast_api.md §13; the connector's resume overlap and check margin are 5 minutes).
 STAMP_BEHIND_SECONDS = 120.0
@@ -101,6 +111,11 @@ class Schedule:
         )
 
 
+def shift_guid(restaurant: str, sync: int, index: int) -> str:
+    """The GUID of a shift added in sync `sync`."""
+    return f"5f000000-{NUMBERS[restaurant]}{sync:03d}-4000-8000-{index:012d}"
+
+
 def order_guid(restaurant: str, sync: int, index: int) -> str:
     """A generated order's GUID: `sync` 0 for the world's, n + 1 for those created in sync n."""
     return f"b0000000-{NUMBERS[restaurant]}{sync:03d}-4000-8000-{index:012d}"
@@ -153,10 +168,15 @@ class LiveSync:
         return Fault(status=status)
 
     def after(self, request: Request, response: Response) -> None:
-        """Orders edited, created or deleted after an ordersBulk request of their restaurant."""
+        """Orders edited, created or deleted after an ordersBulk request of their restaurant; a
+        shift moved, removed or added after a shifts request of its restaurant."""
         del response
         restaurant = request.restaurant
-        if request.path != ORDERS_PATH or restaurant not in self.schedule.restaurants:
+        if restaurant not in self.schedule.restaurants:
+            return
+        if request.path == SHIFTS_PATH:
+            self._change_shift(request)
+        if request.path != ORDERS_PATH:
             return
         rng = self._rng(request, "after")
         orders = self.world.orders[restaurant]
@@ -190,6 +210,44 @@ class LiveSync:
             break
         orders[index] = order
         self.events.append(f"{kind} {order['guid']} after #{request.ordinal}")
+
+    def _change_shift(self, request: Request) -> None:
+        """Move, remove or add one shift of the schedule, inside SHIFT_REACH (a copy: answers
+        already built keep the old version)."""
+        rng = self._rng(request, "after")
+        if rng.random() >= SHIFT_CHANCE:
+            return
+        earliest = max(self.clock.now - SHIFT_REACH[0], self.schedule.start + timedelta(days=1))
+        latest = self.clock.now + SHIFT_REACH[1]
+        shifts = self.world.labor[request.restaurant]["shifts"]
+        within = [
+            index
+            for index, shift in enumerate(shifts)
+            if shift.get("outDate")
+            and not shift.get("deleted")
+            and earliest <= parse_ts(shift["inDate"]) <= latest
+        ]
+        if earliest >= latest or not shifts:
+            return
+        kind = rng.choice(("move", "remove", "add")) if within else "add"
+        index = rng.choice(within) if within else 0
+        if kind == "remove":
+            self.events.append(f"remove shift {shifts.pop(index)['guid']} #{request.ordinal}")
+            return
+        shift = copy.deepcopy(shifts[index])
+        moment = earliest + timedelta(seconds=rng.uniform(0, (latest - earliest).total_seconds()))
+        shift.update(
+            inDate=format_ts(moment),
+            outDate=format_ts(moment + timedelta(hours=rng.randint(3, 9))),
+            modifiedDate=self._stamp(rng),
+            deleted=False,
+        )
+        if kind == "move":
+            shifts[index] = shift
+        else:
+            shift["guid"] = shift_guid(request.restaurant, self.number, len(shifts))
+            shifts.append(shift)
+        self.events.append(f"{kind} shift {shift['guid']} to {shift['inDate']} #{request.ordinal}")
 
     def _stamp(self, rng: random.Random) -> str:
         behind = timedelta(milliseconds=rng.randint(1, int(STAMP_BEHIND_SECONDS * 1000)))

@@ -19,10 +19,11 @@ from tests.conftest import Project
 from tests.resilience.live import Clock
 from tests.resilience.random_live import REPLAY, Outcome, Schedule, owes, run
 
-# What fits in about 30 s of the default run on 2 cores (about 15 s each since
+# What fits in about 45 s of the default run on 2 cores (about 15 s each since
 # tests/runner_memo.py): seed 8 (2 restaurants, a 5-hour window, a burst paged by offset) fails
-# with the slice split and the drift check switched off; seed 3 once lost cash days (below).
-DEFAULT_SEEDS = (3, 8)
+# with the slice split and the drift check switched off; seed 3 once lost cash days (below);
+# seed 10006 fails with removed shifts never deleted (the shiftIds lookup's answer ignored).
+DEFAULT_SEEDS = (3, 8, 10006)
 # The slow tier's seeds: 5 and 6 (they once lost cash days) and 200 more, all seen passing
 # (2026-12-06: 16 minutes on 2 cores; tests/conftest.py spreads them over the processes).
 # TOAST_RANDOM_SEEDS=n runs n fresh seeds from 10,000 instead, to look for new failures.
