@@ -27,7 +27,7 @@ DEFAULT_SEEDS = (3, 8, 10006)
 # The slow tier's seeds: 5 and 6 (they once lost cash days) and 200 more, all seen passing
 # (2026-12-06: 16 minutes on 2 cores; tests/conftest.py spreads them over the processes).
 # TOAST_RANDOM_SEEDS=n runs n fresh seeds from 10,000 instead, to look for new failures.
-_MORE_SEEDS = int(os.environ.get("TOAST_RANDOM_SEEDS", "0"))
+_MORE_SEEDS = int(os.environ.get("TOAST_RANDOM_SEEDS") or 0)
 SLOW_SEEDS = range(10_000, 10_000 + _MORE_SEEDS) if _MORE_SEEDS else (5, 6, *range(1000, 1200))
 # Seeds that fail because of the connector, with the diagnosis (the lead removes the mark once
 # fixed). Seeds 3, 5 and 6 lost cash days skipped for a 404 (fixed: Absence.until).
