@@ -4,10 +4,12 @@ its type, Toast's source field and one line of meaning, generated from the table
 `python tests/columns.py` writes it from the model Toast_ERD.png carries (each table's columns
 and their types as a sync creates them: tests/erd.py), so it needs no sync; `make erd`, which
 rebuilds that model, writes it too. The Toast field of a column is found by walking Toast's specs
-(`../shared/toast/openapi/*.yaml`, as tests/unit/test_spec_types.py does) and naming each field
-as the connector does; its meaning is the first sentence of the spec's description. Columns the
-connector makes itself (parent ids, carried columns, made ids) are described by rule, from the
-registry; the few others by MEANINGS below. tests/unit/test_columns.py keeps the file in sync.
+(`../shared/toast/openapi/*.yaml`, as tests/unit/test_spec_types.py does; the published menu's
+MENUS below, which no spec file there holds) and naming each field as the connector does; its
+meaning is the first sentence of the spec's description. Columns the connector makes itself
+(parent ids, carried columns, made ids, list elements, places in a list) are described by rule,
+from the registry, their source saying "(made by the connector: ...)"; the few others by
+MEANINGS below. tests/unit/test_columns.py keeps the file in sync.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tests import erd  # noqa: E402
 OUTPUT = ROOT / "analytics" / "COLUMNS.md"
 SPEC_DIR = ROOT.parent / "shared" / "toast" / "openapi"
 MAX_MEANING_CHARACTERS = 160  # one line of a table; the spec says the rest
+MADE = "(made by the connector: {})"  # the source of a column the connector makes itself
 # Toast's reference parts: a `server` object's `guid` is the server's id, and so on.
 REFERENCE_PARTS = {
     "guid": "its GUID",
@@ -36,13 +39,239 @@ REFERENCE_PARTS = {
     "externalId": "its external id",
     "multiLocationId": "its multi-location id",
 }
+
+
+def _entity(noun: str, example: str) -> dict[str, Any]:
+    """The fields every object of the published menu has, described for one kind of object."""
+    return {
+        "name": {"description": f'The {noun}\'s name, for example "{example}".'},
+        "guid": {"description": f"Toast's GUID for this {noun}."},
+        "multiLocationId": {
+            "description": f"Identifies the versions of this {noun} across the locations of a "
+            "group (replaces `masterId`, with the same value)."
+        },
+        "masterId": {
+            "description": f"Deprecated for `multiLocationId` (the same value): identifies the "
+            f"versions of this {noun} across locations."
+        },
+        "description": {"description": f"An optional short description of this {noun}."},
+        "image": {"description": f"URL of the image uploaded for this {noun}; null if none."},
+        "visibility": {
+            "description": f"Where this {noun} is visible: a list of POS, KIOSK, "
+            "TOAST_ONLINE_ORDERING, ORDERING_PARTNERS (GRUBHUB, deprecated)."
+        },
+    }
+
+
+def _priced(noun: str) -> dict[str, Any]:
+    """The fields menu items and modifier options share."""
+    return {
+        "salesCategory": {
+            "description": f"The sales category that reports group this {noun}'s sales under.",
+            "properties": {
+                "guid": {"description": ""},
+                "name": {
+                    "description": f'The name of the {noun}\'s sales category, such as "Food".'
+                },
+            },
+        },
+        "itemTags": {
+            "description": f"Item tags (name and GUID) assigned to this {noun}, such as "
+            "vegetarian, gluten-free or alcohol."
+        },
+        "plu": {"description": f"The {noun}'s price lookup (PLU) code; empty if none."},
+        "sku": {"description": f"The {noun}'s stock keeping unit (SKU); empty if none."},
+        "calories": {"description": f"Calories in the {noun}; null if not configured."},
+        "unitOfMeasure": {
+            "description": f"The unit the {noun} is priced by (NONE, LB, OZ, KG, G, L, ...); "
+            "NONE when it is not measured."
+        },
+    }
+
+
+# The published menu document (menus API v2) in the specs' form: no spec file under SPEC_DIR
+# holds it, so its fields are described here from toast_api.md §6.5 and Toast's menus API v2
+# reference (2.4.1), in our words. The walk names their columns as it does every spec's.
+MENUS: dict[str, dict[str, Any]] = {
+    "Menu": {
+        "properties": {
+            **_entity("menu", "Food"),
+            "highResImage": {
+                "description": "URL of a high-resolution image of the menu (shown on Toast "
+                "Kiosk); null if none."
+            },
+            "availability": {
+                "description": "When the menu is available.",
+                "properties": {
+                    "alwaysAvailable": {
+                        "description": "True when the menu is available 24 hours a day, 7 "
+                        "days a week."
+                    },
+                    "schedule": {
+                        "description": "When the menu is not always available: its days and "
+                        "time ranges (local time), as JSON."
+                    },
+                },
+            },
+        }
+    },
+    "MenuGroup": {
+        "properties": {
+            **_entity("menu group", "Appetizers"),
+            "itemTags": {
+                "description": "Item tags (name and GUID) assigned to this menu group, such "
+                "as vegetarian or alcohol."
+            },
+        }
+    },
+    "MenuItem": {
+        "properties": {
+            **_entity("menu item", "Caesar Salad"),
+            **_priced("menu item"),
+            "price": {
+                "description": "The item's price where it is first placed (a menu-specific "
+                "price can differ by menu: see its placements); null for size and open prices."
+            },
+            "pricingStrategy": {
+                "description": "How the item is priced: BASE_PRICE, MENU_SPECIFIC_PRICE, "
+                "TIME_SPECIFIC_PRICE, SIZE_PRICE or OPEN_PRICE."
+            },
+            "pricingRules": {
+                "description": "The rules of the item's time-specific and size prices, as "
+                "JSON; null for base and menu-specific prices."
+            },
+            "taxInfo": {"description": "GUIDs of the tax rates that apply to the item (JSON)."},
+            "portions": {
+                "description": "The portions modifiers can be applied to, such as 1st Half and "
+                "2nd Half of a pizza (JSON)."
+            },
+            "isDiscountable": {"description": "True when the item can be discounted."},
+            "prepTime": {"description": "Seconds it takes to prepare the item; null if unset."},
+            "prepStations": {
+                "description": "GUIDs of the prep stations the item is routed to (JSON)."
+            },
+            "taxInclusion": {
+                "description": "Whether the item's price includes tax: TAX_INCLUDED, "
+                "TAX_NOT_INCLUDED or SMART_TAX."
+            },
+        }
+    },
+    "MenuItemPlacement": {  # a menu item as one menu group lists it
+        "properties": {
+            "price": {
+                "description": "The item's price as placed in this group's menu (menu-specific "
+                "prices differ by menu); null for size and open prices."
+            },
+            "pricingStrategy": {
+                "description": "How the item is priced as placed here: BASE_PRICE, "
+                "MENU_SPECIFIC_PRICE, TIME_SPECIFIC_PRICE, SIZE_PRICE or OPEN_PRICE."
+            },
+        }
+    },
+    "ModifierGroup": {
+        "properties": {
+            **_entity("modifier group", "Pizza Toppings"),
+            "pricingStrategy": {
+                "description": "How the group prices its options: NONE (each option's own "
+                "price), SEQUENCE_PRICE, SIZE_PRICE or SIZE_SEQUENCE_PRICE."
+            },
+            "pricingRules": {
+                "description": "The rules of the group's size, sequence and size/sequence "
+                "prices for its options, as JSON; null for NONE."
+            },
+            "defaultOptionsChargePrice": {
+                "description": "YES when the prices of the group's default options are added "
+                "to the item's price; NO when not."
+            },
+            "defaultOptionsSubstitutionPricing": {
+                "description": "YES when removing a default option credits its price toward "
+                "other options of the group (substitution pricing)."
+            },
+            "minSelections": {
+                "description": "The fewest options that must be chosen from the group (0: "
+                "optional)."
+            },
+            "maxSelections": {
+                "description": "The most options that can be chosen from the group; null for "
+                "no limit."
+            },
+            "requiredMode": {
+                "description": "How the POS shows the group: REQUIRED, OPTIONAL_FORCE_SHOW or "
+                "OPTIONAL."
+            },
+            "isMultiSelect": {
+                "description": "True when more than one option can be chosen from the group."
+            },
+        }
+    },
+    "ModifierOption": {
+        "properties": {
+            **_entity("modifier option", "Pepperoni"),
+            **_priced("modifier option"),
+            "price": {
+                "description": "The option's own or override price; null when its group or "
+                "its size rules price it."
+            },
+            "pricingStrategy": {
+                "description": "How the option is priced: GROUP_PRICE (by its modifier group) "
+                "or as an item is (BASE_PRICE, SIZE_PRICE, ...)."
+            },
+            "pricingRules": {
+                "description": "The rules of the option's own time-specific and size prices, "
+                "as JSON; null when not priced so."
+            },
+            "taxInfo": {
+                "description": "Deprecated for `modifierOptionTaxInfo`: GUIDs of the option's "
+                "tax rates (JSON)."
+            },
+            "modifierOptionTaxInfo": {
+                "description": "The option's tax rates.",
+                "properties": {
+                    "taxRateGuids": {
+                        "description": "GUIDs of the tax rates that apply to the option (JSON)."
+                    },
+                    "overrideItemTaxRates": {
+                        "description": "True when the option's tax rates replace those of the "
+                        "item it is added to."
+                    },
+                },
+            },
+            "portions": {
+                "description": "The portions of an item this option can be added to, such as "
+                "1st Half (JSON)."
+            },
+            "isDefault": {"description": "True when the option is on the item by default."},
+            "allowsDuplicates": {
+                "description": "True when the option can be added to an item more than once."
+            },
+        }
+    },
+}
+# Which object of the published menu feeds which table.
+MENU_SOURCES = {
+    "published_menu": "Menu",
+    "published_menu_group": "MenuGroup",
+    "published_menu_item": "MenuItem",
+    "published_menu_item_placement": "MenuItemPlacement",
+    "published_modifier_group": "ModifierGroup",
+    "published_modifier_option": "ModifierOption",
+}
 # Columns neither Toast's specs nor the registry's rules describe: (table or "*", column).
 MEANINGS: dict[tuple[str, str], tuple[str, str]] = {
     ("*", "_fivetran_deleted"): ("", "True when Toast no longer has this row (a soft delete)."),
     ("*", "_fivetran_synced"): ("", "When Fivetran last wrote this row (UTC)."),
-    ("*", "restaurant_id"): ("restaurantGuid", "The restaurant (location) of this row."),
-    ("cash_entry", "business_date"): ("businessDate (asked)", "The business date requested."),
-    ("cash_deposit", "business_date"): ("businessDate (asked)", "The business date requested."),
+    ("*", "restaurant_id"): (
+        MADE.format("the `restaurantGuid` of the location synced"),
+        "The restaurant (location) of this row.",
+    ),
+    ("cash_entry", "business_date"): (
+        MADE.format("the `businessDate` asked for"),
+        "The business date requested.",
+    ),
+    ("cash_deposit", "business_date"): (
+        MADE.format("the `businessDate` asked for"),
+        "The business date requested.",
+    ),
     ("*", "external_id"): ("externalId", "An external identifier, when an integration set one."),
     ("restaurant", "id"): ("restaurantGuid", "The restaurant's GUID."),
     # Cash management has no spec file: toast_api.md §6.7 (Toast's cash management API).
@@ -54,7 +283,83 @@ MEANINGS: dict[tuple[str, str], tuple[str, str]] = {
     ("cash_deposit", "amount"): ("amount", "The amount deposited (positive)."),
     ("cash_deposit", "date"): ("date", "When the deposit was made."),
     ("cash_deposit", "undoes"): ("undoes", "The GUID of the deposit this one reverses, if any."),
-    ("restaurant", "name"): ("restaurantName", "The restaurant's name."),
+    ("restaurant", "name"): (
+        "`general.name`, else the partners record's `restaurantName`",
+        "The restaurant's name.",
+    ),
+    # Fields no spec lists, which the recorded world sends as Toast sends fields before its
+    # specs show them (tests/fake_toast/shapes.py): they land with inferred types.
+    ("orders", "channel_name"): (
+        "channelName",
+        "Not in Toast's specs: `channelName` as the recorded world sends it; type inferred.",
+    ),
+    ("orders", "kitchen_ticket_course"): (
+        "kitchenTicket.course",
+        "Not in Toast's specs: a kitchen ticket's `course` as the recorded world sends it.",
+    ),
+    ("orders", "kitchen_ticket_station"): (
+        "kitchenTicket.station",
+        "Not in Toast's specs: a kitchen ticket's `station` as the recorded world sends it.",
+    ),
+    # The published menu: what `_MenuDocument` resolves or makes (connector.py).
+    ("published_menu_group", "parent_menu_group_id"): (
+        MADE.format("`guid` of the enclosing menu group"),
+        "`published_menu_group.id` of the group this one is nested in; null at the top.",
+    ),
+    ("published_modifier_group", "pre_modifier_group_id"): (
+        MADE.format("`preModifierGroupReference` resolved to that group's `guid`"),
+        "The premodifier group (EXTRA, NO, ...) offered with the group's options: its GUID.",
+    ),
+    ("published_modifier_group", "pre_modifier_group_name"): (
+        MADE.format("`preModifierGroupReference` resolved to that group's `name`"),
+        "The premodifier group offered with the group's options: its name.",
+    ),
+    ("published_menu_item_modifier_group", "modifier_group_id"): (
+        MADE.format("the item's `modifierGroupReferences[]` resolved to the group's `guid`"),
+        "`published_modifier_group.id` of a modifier group the item offers.",
+    ),
+    ("published_modifier_option_modifier_group", "modifier_group_id"): (
+        MADE.format("the option's `modifierGroupReferences[]` resolved to the group's `guid`"),
+        "`published_modifier_group.id` of the nested group that choosing the option opens.",
+    ),
+    ("published_modifier_option_modifier_group", "parent_modifier_group_id"): (
+        MADE.format("`guid` of the modifier group the option is listed in"),
+        "`published_modifier_group.id` of the group in which the option is chosen.",
+    ),
+    # A placement's prices (connector.menu_item_prices), paths within the menu item.
+    ("published_menu_item_price", "price_type"): (
+        MADE.format("where the price is found"),
+        "Which price this is: BASE (the item's price), TIME_SPECIFIC, SIZE or SIZE_SEQUENCE.",
+    ),
+    ("published_menu_item_price", "price"): (
+        "`price`, `pricingRules.timeSpecificPricingRules[].timeSpecificPrice`, `price` of the "
+        "size option or `pricingRules.sizeSequencePricingRules[].sequencePrices[].price`",
+        "The price of this type (and schedule, size or sequence) for the placed item.",
+    ),
+    ("published_menu_item_price", "base_price"): (
+        "pricingRules.timeSpecificPricingRules[].basePrice",
+        "For a TIME_SPECIFIC price: the item's price outside the price's schedule.",
+    ),
+    ("published_menu_item_price", "schedule"): (
+        "pricingRules.timeSpecificPricingRules[].schedule",
+        "For a TIME_SPECIFIC price: the days and time ranges it applies on, as JSON.",
+    ),
+    ("published_menu_item_price", "size_name"): (
+        "`name` of the size option, or `pricingRules.sizeSequencePricingRules[].sizeName`",
+        "For a SIZE or SIZE_SEQUENCE price: the size's name, such as Small.",
+    ),
+    ("published_menu_item_price", "size_guid"): (
+        "`guid` of the size option, or `pricingRules.sizeSequencePricingRules[].sizeGuid`",
+        "For a SIZE or SIZE_SEQUENCE price: the GUID of the size's modifier option.",
+    ),
+    ("published_menu_item_price", "sequence"): (
+        "pricingRules.sizeSequencePricingRules[].sequencePrices[].sequence",
+        "For a SIZE_SEQUENCE price: its place in the sequence (1: the first option chosen).",
+    ),
+    ("published_menu_item_price", "position"): (
+        MADE.format("a count of the placement's prices of one type, from 0"),
+        "Numbers the placement's prices of one price_type, from 0.",
+    ),
 }
 
 
@@ -99,52 +404,103 @@ def _described(
             yield specs.column(prefix, key), path, meaning
 
 
-def documented(table: connector.Table) -> dict[str, tuple[str, str]]:
-    """Destination column -> (Toast field, meaning) of the fields Toast documents for a table."""
+def _sources(table: connector.Table) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(spec, object schema) of each object that feeds a table."""
     from tests.unit import test_spec_types as specs
 
-    columns: dict[str, tuple[str, str]] = {}
     for spec, definition in specs.SOURCES.get(table.name, ()):
-        for name, path, meaning in _described(spec, {"$ref": definition}, table):
+        yield spec, {"$ref": definition}
+    if table.name in MENU_SOURCES:
+        yield "menus", MENUS[MENU_SOURCES[table.name]]  # inline: no `$ref` to resolve
+
+
+def documented(table: connector.Table) -> dict[str, tuple[str, str]]:
+    """Destination column -> (Toast field, meaning) of the fields Toast documents for a table."""
+    columns: dict[str, tuple[str, str]] = {}
+    for spec, schema in _sources(table):
+        for name, path, meaning in _described(spec, schema, table):
             if table.key == "hash" and name == "id":
                 name = "guid"
             columns.setdefault(erd.fivetran_name(name), (path, meaning))
     return columns
 
 
-def made(table: connector.Table) -> dict[str, tuple[str, str]]:
-    """Destination column -> (source, meaning) of the columns the connector makes (registry)."""
-    owners = {t.context_key: t.name for t in connector.ALL_TABLES if t.context_key}
-    columns = {
-        erd.fivetran_name(key): ("", f"`{owners[key]}.id` of the row this one belongs to.")
-        for key in table.foreign_keys
-        if key in owners
-    }
+def _list_of(table: connector.Table) -> tuple[connector.Table | None, str]:
+    """The table whose object lists this table's objects, and the list's field."""
+    parent = erd._parents().get(table.name)
+    if parent is None:  # a root: the endpoint's answer is the list (the menu document's `menus`)
+        return None, "menus" if table is connector.PUBLISHED_MENU else "(the answer)"
+    return parent, next(c.source for c in parent.children if (c.table or parent) is table)
+
+
+def _parent_ids(table: connector.Table) -> dict[str, tuple[str, str]]:
+    """The parents' ids a table's rows carry (`foreign_keys` passed down by `context_key`)."""
+    owners = {t.context_key: t for t in connector.ALL_TABLES if t.context_key}
+    columns = {}
+    for key in table.foreign_keys:
+        if key not in owners:
+            continue  # restaurantId: MEANINGS
+        owner = owners[key]
+        field = "guid" if owner.key == "guid" else "id"  # a guid, or made from the content
+        meaning = f"`{owner.name}.id` of the row this one belongs to."
+        if owner is table:
+            meaning = f"`{owner.name}.id` of the row this one is nested in; null at the top."
+        columns[erd.fivetran_name(key)] = (
+            MADE.format(f"`{field}` of the enclosing {owner.name}"),
+            meaning,
+        )
+    return columns
+
+
+def _carried(table: connector.Table) -> dict[str, tuple[str, str]]:
+    """The columns enclosing tables carry down to a table's rows (`Table.carries`)."""
+    columns = {}
     for key in connector._CARRIED_COLUMNS.get(table.name, {}):
         carrier = next(
-            t.name
+            t
             for t in connector.ALL_TABLES
             if key in t.carries and table in connector.iter_tables(t)
         )
         if key != "restaurantId":
+            field = carrier.carries[key].source
             columns[erd.fivetran_name(key)] = (
-                key,
-                f"The enclosing {carrier} row's `{key}`, carried down to filter without a join.",
+                MADE.format(f"`{field}` of the enclosing {carrier.name}"),
+                f"The enclosing {carrier.name} row's `{field}`, carried down to filter without "
+                "a join.",
             )
+    return columns
+
+
+def made(table: connector.Table) -> dict[str, tuple[str, str]]:
+    """Destination column -> (source, meaning) of the columns the connector makes (registry)."""
+    columns = {**_parent_ids(table), **_carried(table)}
+    parent, listed = _list_of(table)
     for column, target, _ in erd.foreign_keys(table):
         if table.link_column and column == erd.fivetran_name(table.link_column):
-            columns[column] = ("guid", f"`{target}.id`: the {target} this row lists.")
+            columns[column] = (f"{listed}[].guid", f"`{target}.id`: the {target} this row lists.")
     if table.key == "scalar" and table.link_column:
         columns[erd.fivetran_name(table.link_column)] = (
-            "(list element)",
-            "One value of the list.",
+            f"{listed}[]",
+            f"One element of the {parent.name if parent else ''} row's `{listed}` list.",
         )
-    if table.key in ("hash", "guid_or_hash"):
+    if table.key == "hash":
         columns["id"] = (
-            "guid" if table.key == "guid_or_hash" else "",
-            "Toast's GUID, or an id made from the row's content where Toast sends none."
-            if table.key == "guid_or_hash"
-            else "An id made from the row's content (Toast sends no GUID).",
+            MADE.format(
+                "a hash of the row's content, its parents' ids and its place among "
+                "identical siblings"
+            ),
+            "An id made from the row's content (Toast sends no GUID).",
+        )
+    if table.key == "guid_or_hash":
+        columns["id"] = (
+            "`guid`, else " + MADE.format("a hash of the row's content"),
+            "Toast's GUID, or an id made from the row's content where Toast sends none.",
+        )
+    if "position" in table.columns:  # the published menu's: the order Toast shows
+        whose = f"the enclosing {parent.name} row's" if parent else "the document's"
+        columns["position"] = (
+            MADE.format(f"the place in `{listed}`, from 0"),
+            f"The row's place in {whose} `{listed}`, from 0: the order Toast shows.",
         )
     return columns
 
@@ -157,11 +513,14 @@ def _meaning(
             return MEANINGS[key]
     if column in known:
         return known[column]
-    if table.name.startswith("published_"):
-        return "", "From the published menu (menus API v2); see Toast's menus API reference."
     if column == "name" and table in connector.CONFIG_TABLES.values():
         return "name", "The object's name as configured in Toast."
-    return "", "Sent by Toast beyond its published spec; kept as it comes."
+    return "", "Sent by Toast beyond its published spec; kept as it comes."  # fails the tests
+
+
+def _source_cell(source: str) -> str:
+    """A Toast field path in code quotes; a sentence that quotes its own fields as it is."""
+    return source if "`" in source or source.startswith("(") else f"`{source}`" if source else ""
 
 
 def render(model: Mapping[str, Any]) -> str:
@@ -172,9 +531,10 @@ def render(model: Mapping[str, Any]) -> str:
         "",
         "Every table and column the connector creates, generated from its table registry by",
         "`python tests/columns.py` (do not edit by hand). Types are the warehouse's (DuckDB, as",
-        "`fivetran debug` writes them); the Toast field is the path in Toast's API object, its",
-        "meaning Toast's own description (first sentence). Every table also has",
-        "`_fivetran_deleted` and `_fivetran_synced`.",
+        "`fivetran debug` writes them); the Toast field is the path in the Toast object a row",
+        "comes from (`[]`: each element of a list), or says how the connector makes the value;",
+        "the meaning is Toast's own description (first sentence) where Toast gives one. Every",
+        "table also has `_fivetran_deleted` and `_fivetran_synced`.",
     ]
     for entry in model["tables"]:
         table = tables[entry["name"]]
@@ -186,8 +546,9 @@ def render(model: Mapping[str, Any]) -> str:
             if column in erd.FIVETRAN_COLUMNS:
                 continue
             source, meaning = _meaning(table, column, known)
-            source = f"`{source}`" if source else ""
-            lines.append(f"| `{column}` | {erd.short(kind)} | {source} | {meaning} |")
+            lines.append(
+                f"| `{column}` | {erd.short(kind)} | {_source_cell(source)} | {meaning} |"
+            )
     return "\n".join(lines) + "\n"
 
 

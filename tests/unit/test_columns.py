@@ -5,6 +5,7 @@ Toast_ERD.png carries, and that model holds every column the registry declares: 
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -37,12 +38,34 @@ def test_every_registry_table_and_declared_column_is_in_the_dictionary() -> None
         assert declared <= present, f"{table.name}: run `make erd` ({declared - present})"
 
 
+def dictionary_rows() -> list[tuple[str, str, str, str, str]]:
+    """(table, column, type, Toast field, meaning) of every row of the generated dictionary."""
+    rows, table = [], ""
+    for line in columns.render(columns.committed_model()).splitlines():
+        if line.startswith("## "):
+            table = line[3:]
+        elif line.startswith("| `"):
+            name, kind, source, meaning = (cell.strip() for cell in line.strip("| ").split(" | "))
+            rows.append((table, name, kind, source, meaning))
+    return rows
+
+
 def test_every_column_has_a_type_and_a_meaning() -> None:
-    rows = [
-        line.split(" | ")
-        for line in columns.render(columns.committed_model()).splitlines()
-        if line.startswith("| `")
-    ]
+    rows = dictionary_rows()
     assert len(rows) > 900
-    for name, kind, _source, meaning in rows:
-        assert kind.strip() and meaning.strip(" |"), name
+    for table, name, kind, _source, meaning in rows:
+        assert kind and meaning, f"{table}.{name}"
+
+
+# A column's source is a path in Toast's object (`location.address1`, `payments[].guid`), or says
+# how the connector makes the value: "(made by the connector: ...)".
+MADE = "(made by the connector: "
+
+
+def test_every_column_names_its_toast_field_or_says_the_connector_makes_it() -> None:
+    unnamed = [
+        f"{table}.{name}: {source or 'no source'}"
+        for table, name, _kind, source, _meaning in dictionary_rows()
+        if not (re.fullmatch(r"`[^`]+`.*", source) or source.startswith(MADE))
+    ]
+    assert unnamed == []
