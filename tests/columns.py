@@ -14,10 +14,13 @@ MEANINGS below. tests/unit/test_columns.py keeps the file in sync.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -363,15 +366,84 @@ MEANINGS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
-def _one_line(text: str) -> str:
-    """The first sentence of a spec description, without markup, on one line."""
-    text = re.sub(r"<[^>]+>|\*\*", "", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
-    text = " ".join(text.replace("|", "/").split())
-    sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+# Sentences of Toast's that say how a field behaves, not what it is: a leading label joins the
+# next sentence (or, when nothing follows, the field's name); "Response only." is dropped.
+LABELS = ("Deprecated.", "Reserved for future use.")
+DROPPED = ("Response only.",)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A documented field as the walk finds it."""
+
+    column: str
+    path: str
+    meaning: str
+    parent: str = ""  # the enclosing object's meaning, for a nested field
+    values: tuple[str, ...] = ()  # its enum
+
+
+def _short(sentence: str) -> str:
     if len(sentence) > MAX_MEANING_CHARACTERS:
         sentence = sentence[: MAX_MEANING_CHARACTERS - 1].rsplit(" ", 1)[0] + "…"
     return sentence
+
+
+def _lower_first(text: str) -> str:
+    """`Indicates ...` -> `indicates ...`, leaving `GUID ...` and `POS ...` alone."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _words(path: str) -> str:
+    """A field's path in words: `deliveryServiceInfo.driverName` -> `Delivery service info
+    driver name`, `employee1` -> `Employee 1`."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z0-9])", " ", path.replace(".", " ")).lower()
+    words = re.sub(r"\bguid\b", "GUID", words)
+    return words[:1].upper() + words[1:]
+
+
+def _one_line(text: str, name: str = "") -> str:
+    """The first sentence of a spec description, without markup, on one line (see LABELS)."""
+    text = re.sub(r"<[^>]+>|\*\*", "", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = " ".join(text.replace("|", "/").split())
+    sentences = [s for s in re.split(r"(?<=[.!?])\s", text) if s and s not in DROPPED]
+    sentence = sentences[0] if sentences else ""
+    if sentence in LABELS and len(sentences) > 1:
+        sentence = f"{sentence[:-1]}: {_lower_first(sentences[1])}"
+    elif sentence in LABELS and name:
+        sentence = f"{name}: {_lower_first(sentence)}"
+    return _short(sentence)
+
+
+@functools.cache
+def _references(spec: str) -> Counter[str]:
+    """How many fields of a spec's definitions refer to each definition."""
+    from tests.unit import test_spec_types as specs
+
+    counts: Counter[str] = Counter()
+    nodes: list[Any] = [specs.definitions(spec)]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, Mapping):
+            if isinstance(node.get("$ref"), str):
+                counts[node["$ref"].rsplit("/", 1)[-1]] += 1
+            nodes.extend(node.values())
+        elif isinstance(node, list):
+            nodes.extend(node)
+    return counts
+
+
+def _description(spec: str, field: Mapping[str, Any]) -> str:
+    """A field's own description, else its definition's, unless several fields share that
+    definition (a ToastReference says what a reference is, not which one this field is)."""
+    from tests.unit import test_spec_types as specs
+
+    if field.get("description"):
+        return field["description"]
+    if "$ref" in field and _references(spec)[field["$ref"].rsplit("/", 1)[-1]] > 1:
+        return ""
+    return specs.resolve(spec, field).get("description") or ""
 
 
 def _described(
@@ -381,27 +453,46 @@ def _described(
     prefix: str = "",
     source: str = "",
     parent: str = "",
-) -> Iterator[tuple[str, str, str]]:
-    """(column, Toast field path, meaning) of every documented field of an object, the columns
-    named as tests/unit/test_spec_types.py `walk` names them."""
+) -> Iterator[Field]:
+    """Every documented field of an object, the columns named as tests/unit/test_spec_types.py
+    `walk` names them."""
     from tests.unit import test_spec_types as specs
 
     for key, field in specs.properties(spec, schema).items():
         path = f"{source}.{key}" if source else key
-        own = field.get("description") or specs.resolve(spec, field).get("description") or ""
-        meaning = _one_line(own)
+        meaning = _one_line(_description(spec, field), _words(path))
         if parent and (key in REFERENCE_PARTS or not meaning):
-            meaning = f"{parent.rstrip('.')}: {REFERENCE_PARTS.get(key, key)}."
+            part = REFERENCE_PARTS.get(key) or _words(key).lower()
+            meaning = _short(f"{parent.rstrip('.')}: {part}.")
         if table is not None and key in table.whole:
-            yield key, path, meaning
+            yield Field(key, path, meaning or f"{_words(path)}.", parent)
         elif table is not None and key in table.not_flattened:
             continue
         elif specs.is_object(spec, field):
             flat = table is not None and key in table.unprefixed
             inner = prefix if flat else specs.column(prefix, key)
-            yield from _described(spec, field, None, inner, path, meaning or parent)
+            yield from _described(spec, field, None, inner, path, meaning or f"{_words(path)}.")
         else:
-            yield specs.column(prefix, key), path, meaning
+            values = tuple(specs.resolve(spec, field).get("enum") or ())
+            yield Field(specs.column(prefix, key), path, meaning, parent, values)
+
+
+def _told_apart(fields: list[Field]) -> dict[str, Field]:
+    """Fields by column, where several share a meaning (Toast describes a shared shape, or two
+    fields alike), each meaning told apart: by the enclosing object's, by the values, or by
+    the field's name."""
+    shared = Counter(field.meaning for field in fields)
+    told: dict[str, Field] = {}
+    for field in fields:
+        meaning = field.meaning
+        if shared[meaning] > 1 and field.parent:
+            meaning = f"{field.parent.rstrip('.')}: {_lower_first(meaning)}"
+        elif shared[meaning] > 1 and field.values:
+            meaning = f"{meaning.rstrip('.')}: {', '.join(map(str, field.values))}."
+        elif shared[meaning] > 1:
+            meaning = f"{_words(field.path)}: {_lower_first(meaning)}"
+        told[field.column] = Field(field.column, field.path, _short(meaning))
+    return told
 
 
 def _sources(table: connector.Table) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -416,13 +507,16 @@ def _sources(table: connector.Table) -> Iterator[tuple[str, Mapping[str, Any]]]:
 
 def documented(table: connector.Table) -> dict[str, tuple[str, str]]:
     """Destination column -> (Toast field, meaning) of the fields Toast documents for a table."""
-    columns: dict[str, tuple[str, str]] = {}
+    fields: dict[str, Field] = {}
     for spec, schema in _sources(table):
-        for name, path, meaning in _described(spec, schema, table):
-            if table.key == "hash" and name == "id":
-                name = "guid"
-            columns.setdefault(erd.fivetran_name(name), (path, meaning))
-    return columns
+        for field in _described(spec, schema, table):
+            name = "guid" if table.key == "hash" and field.column == "id" else field.column
+            fields.setdefault(erd.fivetran_name(name), field)
+    told = _told_apart(list(fields.values()))
+    return {
+        column: (told[field.column].path, told[field.column].meaning)
+        for column, field in fields.items()
+    }
 
 
 def _list_of(table: connector.Table) -> tuple[connector.Table | None, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 
 import pytest
 
@@ -69,3 +70,28 @@ def test_every_column_names_its_toast_field_or_says_the_connector_makes_it() -> 
         if not (re.fullmatch(r"`[^`]+`.*", source) or source.startswith(MADE))
     ]
     assert unnamed == []
+
+
+# Meanings that describe no column: the old fallbacks, and Toast's labels when they are all a
+# description says (the label joins the next sentence, or the field's name).
+BOILERPLATE = re.compile(
+    r"From the published menu|see Toast's .* reference|beyond its published spec"
+    r"|^A wrapper object|^(Reserved for future use|Response only|Deprecated)\.$"
+)
+
+
+def test_no_meaning_is_boilerplate() -> None:
+    boilerplate = [
+        f"{table}.{name}: {meaning}"
+        for table, name, _kind, _source, meaning in dictionary_rows()
+        if BOILERPLATE.search(meaning)
+    ]
+    assert boilerplate == []
+
+
+def test_no_two_columns_of_a_table_share_a_meaning() -> None:
+    meanings = Counter((table, meaning) for table, _, _, _, meaning in dictionary_rows())
+    shared = sorted(
+        f"{table}: {meaning} ({n}x)" for (table, meaning), n in meanings.items() if n > 1
+    )
+    assert shared == []
