@@ -413,6 +413,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--profile", action="store_true", help="also replay under cProfile, print top entries"
     )
     parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="with --group: where the no-change sync's wall time goes (tests/bench/timeline.py)",
+    )
+    parser.add_argument(
         "--source-naming",
         action="store_true",
         help="also replay as `fivetran debug --naming SOURCE` runs it (no column renaming)",
@@ -622,6 +627,7 @@ class Run:
                     mode,
                     state_file=state,
                     checkpoint_cost=True,
+                    timeline=self.args.timeline,
                 ),
             )
             self.phase(

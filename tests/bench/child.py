@@ -13,7 +13,7 @@ and now (ISO 8601: the sync's clock, `connector.NOW`, in a live or stream sync; 
 the captured sync's), state_file (JSON: the state the sync starts from, as `fivetran debug`
 resumes from files/state.json; default none, a first sync), counting_sink (true: a replay into a
 `CountingSink` too) and checkpoint_cost (true: time each checkpoint's own part, see
-`CheckpointCost`).
+`CheckpointCost`) and timeline (true: where the wall time went, tests/bench/timeline.py).
 
 The result (JSON) holds wall and CPU seconds of `core_adapter.run`, peak RSS (VmHWM of this
 process, and the RSS before the sync started), the SDK's counts, and rows per destination table
@@ -42,7 +42,7 @@ from fivetran_connector_sdk_cli import core_adapter, runtime
 from fivetran_connector_sdk_common import constants
 
 import connector
-from tests.bench import replay, runner_patches
+from tests.bench import replay, runner_patches, timeline
 
 _SAMPLE_SECONDS = 5.0
 
@@ -310,6 +310,9 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
     cost = CheckpointCost() if spec.get("checkpoint_cost") else None
     if cost is not None:
         cost.install(operations)
+    spans = timeline.Timeline() if spec.get("timeline") else None
+    if spans is not None:
+        spans.install()
     state_file = spec.get("state_file")
     state = json.loads(Path(state_file).read_text()) if state_file else {}
     counting = spec["mode"] == "stream" or spec.get("counting_sink", False)
@@ -338,7 +341,11 @@ def run(spec: dict[str, Any], progress: Path) -> dict[str, Any]:
         operations.uninstall()
         if cost is not None:
             cost.uninstall()
+        if spans is not None:
+            spans.uninstall()
     result["wall_seconds"] = time.perf_counter() - started
+    if spans is not None:
+        result["timeline"] = spans.summary(result["wall_seconds"])
     user1, system1 = _cpu_seconds()
     result["cpu_user_seconds"] = user1 - user0
     result["cpu_system_seconds"] = system1 - system0

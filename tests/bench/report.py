@@ -419,8 +419,30 @@ def group_lines(results: dict[str, Any], restaurants: int) -> list[str]:
             f"/ max(bounds) {second['wall_seconds'] / max(bound, 1e-9):.2f}x; rows "
             f"{'the same as' if write['rows'] == second['rows'] else 'DIFFERENT FROM'} the sync's"
         )
+    lines += _timeline_lines(second.get("timeline"))
     lines += _group_targets(first, second, restaurants)
     return lines
+
+
+def _timeline_lines(spans: dict[str, Any] | None) -> list[str]:
+    """Where the no-change sync's wall time went (--timeline: tests/bench/timeline.py)."""
+    if not spans or "restaurants" not in spans:
+        return []
+    return [
+        f"  its timeline: {spans['before_first_restaurant']:.2f} s before the first location "
+        f"(discovery {spans['discover_seconds']:.2f} s), {spans['restaurants_running']:.2f} s "
+        f"while locations ran, {spans['after_last_restaurant']:.2f} s after the last",
+        f"    locations at once: at most {spans['most_at_once']}, on average "
+        f"{spans['mean_at_once']:.1f}; one location {spans['restaurant_seconds_mean']:.2f} s "
+        f"(max {spans['restaurant_seconds_max']:.2f} s), of it in requests on its worker "
+        f"{spans['worker_request_seconds_mean']:.2f} s",
+        f"    requests {spans['requests']}, {spans['request_seconds_mean'] * 1000:.0f} ms each "
+        f"on average, rate-limit waits {spans['rate_limit_wait_seconds']:.2f} s in all",
+        f"    ledger loads {spans['ledger_loads']} ({spans['ledger_load_seconds']:.2f} s, on "
+        f"{', '.join(spans['ledger_load_threads'])}); checkpoints {spans['checkpoints']} "
+        f"({spans['checkpoint_seconds']:.2f} s, the last "
+        f"{spans['last_checkpoint_seconds']:.2f} s)",
+    ]
 
 
 def _group_targets(
