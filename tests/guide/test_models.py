@@ -400,6 +400,27 @@ def test_every_model_renders_and_parses_in_each_warehouse_dialect(dialect: str) 
     assert set(oracle.EXPECTED) <= set(names) == {p.stem for p in models.MODELS_DIR.glob("*.sql")}
 
 
+@pytest.mark.parametrize("world_name", ["traps", "demo"])
+def test_the_postgres_rendering_run_by_duckdb_gives_the_models_values(
+    world_name: str, warehouses: dict, tmp_path: Path
+) -> None:
+    """More than a parse: DuckDB's SQL is Postgres's in all the models use, so the Postgres
+    rendering is created in a copy of a warehouse and each of its views must hold exactly the
+    rows of the DuckDB rendering (the one the values tests check against the JSON)."""
+    path, _ = warehouses[world_name]
+    copy = tmp_path / "postgres.db"
+    shutil.copy(path, copy)
+    with duckdb.connect(str(copy)) as db:
+        for statement in models.render("postgres", "tester"):
+            db.execute(statement)
+    for view in models.model_sql():
+        query = f"SELECT * FROM tester.{view} ORDER BY ALL"
+        with duckdb.connect(str(path), read_only=True) as db:
+            expected = db.execute(query).fetchall()
+        with duckdb.connect(str(copy), read_only=True) as db:
+            assert db.execute(query).fetchall() == expected, view
+
+
 def test_the_command_line_prints_each_model_for_a_warehouse() -> None:
     """`models.py render --dialect D --schema S` (README): every view, as `render` makes it."""
     printed = run_models("render", "--dialect", "snowflake", "--schema", "my_toast_schema")
