@@ -2797,7 +2797,8 @@ def unpack_schedule(packed: str | None) -> dict[str, datetime]:
 
 @dataclass(frozen=True)
 class Window:
-    """A half-open time range [start, end) in UTC; `first` marks the first window of a sync."""
+    """A half-open time range [start, end) in UTC; `first` marks a stream's first part of a sync
+    (stream_part)."""
 
     start: datetime
     end: datetime
@@ -3167,6 +3168,7 @@ class PartDone:
     part: str = "window"
     absent: dict[str, dict[str, str]] | None = None  # the endpoints absent so far (Asking)
     stream: str | None = None  # the stream whose part of a window this is (WINDOW_STREAMS)
+    covers: tuple[str, ...] | None = None  # the endpoints `absent` tells of (None: every one)
 
 
 @dataclass
@@ -3358,10 +3360,14 @@ class Asking:
                 owed.append(debt)
         return owed
 
-    def absences(self) -> dict[str, dict[str, str]]:
-        """The endpoints absent at the location, for state."""
+    def absences(self, paths: Collection[str] | None = None) -> dict[str, dict[str, str]]:
+        """The endpoints absent at the location (of `paths`, if given), for state."""
         with self._lock:
-            return {path: absence.to_state() for path, absence in sorted(self._absent.items())}
+            return {
+                path: absence.to_state()
+                for path, absence in sorted(self._absent.items())
+                if paths is None or path in paths
+            }
 
     def paused(self, endpoint: Endpoint) -> bool:
         """Whether `endpoint` is not asked again this sync (refused too often)."""
@@ -3700,8 +3706,9 @@ class CashReader:
 
     def days(self, endpoint: Endpoint, window: Window, resuming: bool) -> list[str]:
         """The window's business days not fetched yet in this sync (a day across a window edge
-        is fetched once). A resumed sync's first window, which starts where the last sync read
-        up to, also covers the days that had closed less than _CASH_SETTLE_HOURS before."""
+        is fetched once). The first part of a resumed cash stream, which starts where the last
+        sync read it up to, also covers the days that had closed less than _CASH_SETTLE_HOURS
+        before."""
         start = window.start
         if resuming and window.first:
             start -= timedelta(hours=_CASH_SETTLE_HOURS)
@@ -3841,9 +3848,9 @@ class MenusReader:
 
 class RestaurantSync:
     """One restaurant's sync, in parts, each handed to the emitter as batches followed by a
-    PartDone: the debts of earlier syncs asked again, the once-per-sync part, each window, and
-    the schedule settled. Runs in the restaurant's worker; the readers (one per stream) ask
-    through one Asking.
+    PartDone: the debts of earlier syncs asked again, the once-per-sync part, each stream's part
+    of each window, and the schedule settled. Runs in the restaurant's worker; the readers (one
+    per stream) ask through one Asking.
     """
 
     def __init__(
@@ -3976,8 +3983,8 @@ class RestaurantSync:
                     reader = self.orders if stream == "orders" else self.labor
                     debts = [debt for e in endpoints for debt in reader.read(e, window)]
                 yield stream, merge_debts(debts)
-        except ToastHalt as error:
-            raise ToastHalt(
+        except ToastHalt as error:  # of its kind: a refused login still fails every restaurant
+            raise type(error)(
                 f"{error} (window {format_timestamp(window.start)} to "
                 f"{format_timestamp(window.end)})"
             ) from None
@@ -3995,9 +4002,14 @@ class RestaurantSync:
         return self.asking.restaurant.guid
 
     def _done(self, window: Window | None, debts: list[Debt], **part: Any) -> None:
-        """Hand a part over, with the endpoints absent so far (PartDone)."""
-        absent = self.asking.absences()
-        self.asking.put(PartDone(self.guid, window, debts, absent=absent, **part))
+        """Hand a part over, with the endpoints absent so far (PartDone): a stream's part of a
+        window, only its own stream's, as the other streams of the window may still be reading
+        (an endpoint that answers again leaves the absences at once; the range it owes for them
+        is a debt of its own stream's part)."""
+        stream = part.get("stream")
+        covers = None if stream is None else tuple(e.path for e in WINDOW_STREAMS[stream])
+        absent = self.asking.absences(covers)
+        self.asking.put(PartDone(self.guid, window, debts, absent=absent, covers=covers, **part))
 
     def _delete_shifts(self, removed: set[str]) -> None:
         keys = [(SHIFT.name, (guid,)) for guid in sorted(removed)]
@@ -4637,7 +4649,7 @@ class SyncPlan:
 def cursors_of(restaurant_state: Mapping[str, Any]) -> dict[str, str]:
     """A restaurant's cursors by stream. State written before each stream had its own kept one
     `cursor` for them all: it is each stream's."""
-    if "cursor" in restaurant_state:
+    if restaurant_state.get("cursor"):
         return dict.fromkeys(WINDOW_STREAMS, restaurant_state["cursor"])
     return dict(restaurant_state.get("cursors", {}))
 
@@ -4945,7 +4957,7 @@ def _finish_restaurant(outcome: _Finished, emitter: Emitter) -> None:
     elif outcome.error is not None:
         log.error(
             f"Restaurant {guid} failed: {outcome.error}. The other restaurants go on; it resumes "
-            f"from its last finished window at the next sync."
+            f"from its streams' last finished windows at the next sync."
         )
 
 
@@ -4961,10 +4973,13 @@ def _finish_part(done: PartDone, emitter: Emitter) -> None:
     summary = ", ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "no rows"
     kept = [debt for debt in _debts_of(restaurant_state) if debt not in done.settled]
     _keep_debts(restaurant_state, [*kept, *done.debts])
-    if done.absent:
-        restaurant_state["absent"] = done.absent
-    elif done.absent is not None:
-        restaurant_state.pop("absent", None)
+    if done.absent is not None:
+        kept = restaurant_state.get("absent", {}) if done.covers is not None else {}
+        absent = {p: a for p, a in kept.items() if p not in (done.covers or ())} | done.absent
+        if absent:
+            restaurant_state["absent"] = dict(sorted(absent.items()))
+        else:
+            restaurant_state.pop("absent", None)
     if done.window is None:
         log.debug(f"Restaurant {done.restaurant}: {done.part}: {summary}")
         return
@@ -5048,7 +5063,7 @@ def update(configuration: dict, state: dict) -> None:
     if failed:
         raise ToastHalt(
             f"{len(failed)} of {len(restaurants)} restaurant(s) failed; the others were synced "
-            "and checkpointed, and the failed ones resume from their last finished window: "
+            "and checkpointed, and the failed ones resume from their last finished windows: "
             + "; ".join(f"restaurant {outcome.restaurant}: {outcome.error}" for outcome in failed)
         ) from failed[0].error
 

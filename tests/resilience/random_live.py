@@ -52,10 +52,13 @@ REFUSE_CHANCE = 0.04
 EDIT_CHANCE, NEW_CHANCE, DELETE_CHANCE = 0.25, 0.15, 0.08
 # Per shifts request: the chance that a shift is moved, removed or added. Toast has no modified
 # filter or deleted flag for shifts, so the connector finds these changes only in the ranges it
-# re-reads: the schedule to its horizon and the days before its labor cursor (README,
-# Limitations). Changes stay inside them, a day from either edge, and after initialSyncStart.
+# re-reads: the schedule to its horizon and the days before its labor cursor (README, Known
+# limits). Changes stay inside them, a day from either edge, and after initialSyncStart.
 SHIFT_CHANCE = 0.3
-SHIFT_REACH = (timedelta(days=connector._SHIFT_REREAD_DAYS - 1), timedelta(days=13))
+SHIFT_REACH = (
+    timedelta(days=connector._SHIFT_REREAD_DAYS - 1),
+    timedelta(days=connector._DEFAULT_SCHEDULE_HORIZON_DAYS - 1),
+)
 # A change is stamped Toast's now less up to this many seconds: Toast's clock runs a little
 # behind ours (toast_api.md §13; the connector's resume overlap and check margin are 5 minutes).
 STAMP_BEHIND_SECONDS = 120.0

@@ -104,3 +104,49 @@ def test_given_ordersbulk_answers_404_once_then_it_is_owed_and_read_at_the_next_
     assert_equal_to_a_clean_sync(
         last.warehouse, world, clock, Project(tmp_path / "clean"), **settings
     )
+
+
+def test_given_cash_back_from_404_and_then_failing_then_its_absence_outlives_the_other_streams(
+    tmp_path, clock: Clock
+) -> None:
+    """Cash answers again a day after its 404s, but one deposits day fails for good, so the
+    restaurant stops before its window's cash part is handed over. Orders and labor of that
+    window hand theirs over meanwhile: they must not drop cash's absence (whose range cash
+    owes only with its own part), or the month of cash it covers is never read."""
+    world = World.load()
+    world.cash_unused.add(R1)
+    project = Project(tmp_path / "live")
+    overrides = {"restaurantGuids": R1, "initialSyncStart": START}
+    failing = Fault(status=500, restaurant=R1, params={"businessDate": "20261121"})
+    with serve(world, clock) as server:
+        project.sync(make_configuration(server, **overrides))
+        clock.advance(hours=1)
+        project.sync(make_configuration(server, **overrides))
+        absent = project.state()["restaurants"][R1]["absent"]
+        clock.advance(hours=23)
+        world.cash_unused.discard(R1)  # the location starts using cash management
+        server.script("GET", f"^{DEPOSITS}$", *[failing] * 6)  # the client's 6 attempts
+        # The window's orders answer late, so cash (asked first, on the side pool) has answered
+        # again before the orders part is handed over.
+        server.script("GET", f"^{ORDERS}$", Fault(delay_seconds=0.5, restaurant=R1))
+        with pytest.raises(Exception, match=DEPOSITS):
+            project.sync(make_configuration(server, **overrides))
+        stopped = project.state()["restaurants"][R1]
+        clock.advance(hours=1)
+        project.sync(make_configuration(server, **overrides))  # cash answers: the range owed
+        owed = debts(project, R1)
+        clock.advance(hours=1)
+        last = project.sync(make_configuration(server, **overrides))  # and read
+
+    assert set(absent) == {ENTRIES, DEPOSITS}
+    assert {(d["endpoint"], d["start"], d["end"]) for d in owed} == {
+        (path, absent[path]["since"], absent[path]["until"]) for path in (ENTRIES, DEPOSITS)
+    }
+    assert stopped["absent"] == absent  # kept whole: cash's part never came
+    assert (
+        stopped["cursors"]["orders"] == stopped["cursors"]["labor"] != stopped["cursors"]["cash"]
+    )
+    assert debts(project, R1) == []
+    assert_equal_to_a_clean_sync(
+        last.warehouse, world, clock, Project(tmp_path / "clean"), **overrides
+    )

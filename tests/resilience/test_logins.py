@@ -78,3 +78,26 @@ def test_given_401s_that_revoke_every_new_token_then_logins_stop_at_the_cap(
     cap = [line for line in errors if "logins in this sync, the cap" in line]
     assert len(cap) == 1, errors
     assert any(TIME_ENTRIES in line and R3 in line for line in errors), errors
+
+
+def test_given_a_login_refused_inside_a_window_then_the_sync_fails_as_a_refused_login(
+    project: Project, no_wait: list[float]
+) -> None:
+    """A refused login fails every restaurant alike (_fails_everything), also when it happens
+    while a window is read: the window's range is added to the message, not a new kind of
+    error that would fail that restaurant alone ("1 of 1 restaurant(s) failed") and let the
+    others go on logging in."""
+    with toast_server(world=World.load()) as server:
+        server.script(
+            "GET", f"^{ORDERS_BULK}$", Fault(status=401, restaurant=R1, revoke_tokens=True)
+        )
+        # The sync's own login passes; the new one the revoked token leads to is refused.
+        server.script("POST", "/login$", Fault(delay_seconds=0), Fault(status=401))
+        with pytest.raises(Exception) as failed:
+            project.sync(make_configuration(server, restaurantGuids=R1))  # one asks to log in
+
+    message = str(failed.value)
+    assert "Toast refused the login (HTTP 401)" in message, message
+    assert f"{ORDERS_BULK} for restaurant {R1}" not in message  # not a request of R1's alone
+    assert "restaurant(s) failed" not in message, message
+    assert "(window " in message, message
