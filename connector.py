@@ -3658,19 +3658,32 @@ class LaborReader:
             and any(start <= in_date < end for start, end in self._shift_ranges)
         ]
         deleted, debts = self.confirm_removed(missing, None) if missing else (set(), [])
+        owed = {guid for debt in debts for guid in debt.ids}  # the debt holds them now
+        self.keep_schedule(known, deleted, owed)
+        return debts
+
+    def keep_schedule(
+        self,
+        known: Mapping[str, datetime],
+        deleted: Collection[str] = (),
+        owed: Collection[str] = (),
+    ) -> None:
+        """Hand over the new `schedule` (the shifts the last sync read and those read now, but
+        the `deleted` and `owed` ones and those older than the next sync re-reads) with the
+        deletes of `deleted`. A restaurant that fails after reading shifts keeps its schedule
+        this way too (no deletes): their rows are emitted, so the next sync must know them to
+        find one that vanished meanwhile."""
         keep_from = self.asking.now - timedelta(
             days=_SHIFT_REREAD_DAYS, hours=_SHIFT_EDGE_OVERLAP_HOURS
         )
-        owed = {guid for debt in debts for guid in debt.ids}  # the debt holds them now
         schedule = {
             guid: in_date
             for guid, in_date in {**known, **self._shifts_seen}.items()
-            if in_date >= keep_from and guid not in deleted | owed
+            if in_date >= keep_from and guid not in deleted and guid not in owed
         }
         keys = [(SHIFT.name, (guid,)) for guid in sorted(deleted)]
         packed = pack_schedule(schedule)
         self.asking.put(StateUpdate(self.asking.restaurant.guid, schedule=packed, deleted=keys))
-        return debts
 
     def confirm_removed(self, guids: list[str], owed: Debt | None) -> tuple[set[str], list[Debt]]:
         """Of `guids`, those Toast no longer returns by id (_SHIFT_IDS_PER_REQUEST at a time),
@@ -4762,19 +4775,25 @@ def sync_restaurant(
             menus_updated=plan.menus_updated,
             absent=plan.absent,
         )
-        worker.retry_debts(plan.debts, plan.cursors.get("labor"), given_up=plan.given_up)
-        owed = {d.endpoint: d for d in plan.debts if d.start is None and not d.ids}
-        read = plan_config_read(
-            plan.config_since,
-            plan.config_listed,
-            now,
-            settings.config_changes_hours,
-            settings.config_listing_hours,
-        )
-        worker.once_per_sync(read, owed)
-        windows = plan_windows(min(starts.values()), now)
-        for number, window in enumerate(windows, 1):
-            worker.window(window, starts, plan.cursors.keys(), number, len(windows))
+        try:
+            worker.retry_debts(plan.debts, plan.cursors.get("labor"), given_up=plan.given_up)
+            owed = {d.endpoint: d for d in plan.debts if d.start is None and not d.ids}
+            read = plan_config_read(
+                plan.config_since,
+                plan.config_listed,
+                now,
+                settings.config_changes_hours,
+                settings.config_listing_hours,
+            )
+            worker.once_per_sync(read, owed)
+            windows = plan_windows(min(starts.values()), now)
+            for number, window in enumerate(windows, 1):
+                worker.window(window, starts, plan.cursors.keys(), number, len(windows))
+        except ToastError:
+            # The shifts read before the failure are emitted: the schedule keeps them (deleting
+            # none), so that one removed before the next sync is found gone then.
+            worker.labor.keep_schedule(plan.schedule)
+            raise
         worker.finish(plan.schedule)
 
 

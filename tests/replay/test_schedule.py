@@ -210,3 +210,34 @@ def test_given_the_shift_lookup_refused_once_then_the_shift_is_deleted_at_the_ne
     assert [d.get("ids") for d in refused.state["restaurants"][R1]["debts"]] == [[IN_ELEVEN_DAYS]]
     assert one(answered.warehouse, "shift", id=IN_ELEVEN_DAYS)["_fivetran_deleted"] is True
     assert "debts" not in answered.state["restaurants"][R1]
+
+
+def test_given_a_sync_failing_after_reading_shifts_then_one_removed_before_the_next_is_deleted(
+    project: Project, toast: FakeToast, no_wait: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first sync reads the schedule, then fails in its window's cash (a deposits day that
+    answers 500 past the client's retries): the shifts' rows are emitted, and the state must
+    know them, or one removed before the next sync is never looked up and stays live."""
+    configuration = make_configuration(toast, restaurantGuids=R1, initialSyncStart=RECENT)
+    failing = Fault(status=500, restaurant=R1, params={"businessDate": "20261120"})
+    attempts = connector._MAX_TRANSIENT_ATTEMPTS  # all used by the first sync
+    toast.script("GET", r"^/cashmgmt/v1/deposits$", *[failing] * attempts)
+    with pytest.raises(Exception, match="/cashmgmt/v1/deposits"):
+        project.sync(configuration)
+    failed = project.state()["restaurants"][R1]
+    shifts = toast.world.labor[R1]["shifts"]
+    shifts[:] = [s for s in shifts if s["guid"] != IN_ELEVEN_DAYS]
+    del toast.requests[:]
+    monkeypatch.setattr(connector, "NOW", lambda: FIXED_NOW + timedelta(hours=1))
+
+    result = project.sync(configuration)
+
+    removed = one(result.warehouse, "shift", id=IN_ELEVEN_DAYS)
+    assert removed["_fivetran_deleted"] is True
+    assert IN_ELEVEN_DAYS in connector.unpack_schedule(failed.get("schedule"))
+    lookups = [
+        r.params["shiftIds"]
+        for r in toast.requests_to("/labor/v1/shifts")
+        if "shiftIds" in r.params
+    ]
+    assert lookups == [IN_ELEVEN_DAYS]
