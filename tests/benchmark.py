@@ -10,6 +10,7 @@
     python tests/benchmark.py --memory --runner-patches forget-keys   # diagnosis of the runner
     python tests/benchmark.py --group         # 100 locations x 7 days x 150 orders/day, twice
     python tests/benchmark.py --group --quick # 12 locations x 2 days x 20 orders/day, a minute
+    python tests/benchmark.py --group --no-change-runs 6 --timeline   # wall / CPU, its spread
 
 The group mode (--group) measures a restaurant group: a first sync, then a no-change sync an
 hour later (the clock pinned at --now, default the wall clock at the start, then one hour on)
@@ -19,6 +20,8 @@ with --group-runner through the SDK runner. It reports state bytes per location,
 checkpoint's own cost (building and serialising the state), requests per location per sync and
 per endpoint in the no-change one, wall against CPU, the rate-limit bound and the write bound
 (the no-change sync's captured responses replayed with no network and no waits), and peak RSS.
+A no-change sync's wall / CPU varies from run to run with the machine: --no-change-runs runs it
+again from the same state and judges the median.
 The single-location figures below are unchanged by it.
 
 What runs, each in its own process so the numbers are the connector's alone:
@@ -413,6 +416,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--profile", action="store_true", help="also replay under cProfile, print top entries"
     )
     parser.add_argument(
+        "--no-change-runs",
+        type=int,
+        default=1,
+        help="with --group: the no-change sync this many times, each from the first sync's "
+        "state (its wall / CPU varies from run to run; the target is judged on the median)",
+    )
+    parser.add_argument(
         "--timeline",
         action="store_true",
         help="with --group: where the no-change sync's wall time goes (tests/bench/timeline.py)",
@@ -630,6 +640,22 @@ class Run:
                     timeline=self.args.timeline,
                 ),
             )
+            for run in range(2, self.args.no_change_runs + 1):
+                again = self.phase(
+                    f"no_change_{run}",
+                    f"the no-change sync again ({run} of {self.args.no_change_runs})",
+                    lambda: live_sync(
+                        second,
+                        workdir,
+                        "no-change-again",
+                        None,
+                        mode,
+                        state_file=state,
+                        timeline=self.args.timeline,
+                    ),
+                )
+                if not again.get("ok"):
+                    raise BenchError(f"the no-change sync failed in run {run}", again)
             self.phase(
                 "write_bound",
                 "write bound of the no-change sync: its captured responses replayed",

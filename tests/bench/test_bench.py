@@ -155,7 +155,7 @@ def test_a_tiny_benchmark_runs_every_phase_and_replays_the_same_rows(tmp_path: P
         "tests/benchmark.py",
         *("--restaurants", "2", "--days", "3", "--orders-per-day", "4", "--latency-ms", "5"),
         *("--explode-orders", "50", "--json", str(out), "--workdir", str(tmp_path / "work")),
-        *("--now", FIXED_NOW.isoformat()),
+        *("--now", FIXED_NOW.isoformat(), "--no-change-runs", "2"),
     ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
@@ -216,8 +216,9 @@ def test_the_group_benchmark_resumes_from_the_first_syncs_state_an_hour_later(
     tmp_path: Path,
 ) -> None:
     """`tests/benchmark.py --group` at a tiny size: the no-change sync starts from the first
-    sync's state (no order is written again), its replay writes the same rows, and each
-    checkpoint's own cost is measured on the state the sync left."""
+    sync's state (no order is written again), and so does its second run
+    (`--no-change-runs 2`); its replay writes the same rows, and each checkpoint's own cost is
+    measured on the state the sync left."""
     out = tmp_path / "group.json"
     command = [
         sys.executable,
@@ -225,7 +226,7 @@ def test_the_group_benchmark_resumes_from_the_first_syncs_state_an_hour_later(
         "--group",
         *("--restaurants", "3", "--days", "1", "--orders-per-day", "3", "--latency-ms", "5"),
         *("--json", str(out), "--workdir", str(tmp_path / "work")),
-        *("--now", FIXED_NOW.isoformat()),
+        *("--now", FIXED_NOW.isoformat(), "--no-change-runs", "2"),
     ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
@@ -236,6 +237,10 @@ def test_the_group_benchmark_resumes_from_the_first_syncs_state_an_hour_later(
     assert "orders" not in second["rows"]  # resumed from the first sync's cursors
     assert second["sizes"]["now"] == "2026-11-20T13:00:00+00:00"  # an hour after FIXED_NOW
     assert replayed["rows"] == second["rows"] and replayed["replay_miss_count"] == 0
+    again = results["no_change_2"]
+    assert again["ok"] and again["rows"] == second["rows"]  # the same sync, run again
+    assert again["server"]["by_endpoint"] == second["server"]["by_endpoint"]
+    assert "wall / CPU of each of its 2 runs" in finished.stdout
     state = json.loads((tmp_path / "work" / "first.state.json").read_text())
     assert set(state["restaurants"]) == set(first["server"]["locations"]) - {"ip"}
     cost = first["checkpoint_cost"]
